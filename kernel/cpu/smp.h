@@ -1,0 +1,11 @@
+/* Bringing up the other CPUs (INIT-SIPI-SIPI) and per-CPU set-up shared by every CPU. */
+#ifndef KERNEL_CPU_SMP_H
+#define KERNEL_CPU_SMP_H
+
+/* Starts every CPU the MADT lists, one at a time; returns when each is online or has timed out. */
+void smp_start(void);
+/* Enables the FPU and SSE for this CPU (kernel threads may use them only through musl; state is saved on
+ * every switch). */
+void cpu_fpu_init(void);
+
+#endif

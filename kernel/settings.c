@@ -1,0 +1,47 @@
+/* The keys keel.cfg may hold, and loading it. Later subsystems add their keys to this one table. */
+#include <string.h>
+#include "kernel/boot/boot_info.h"
+#include "kernel/config.h"
+#include "kernel/log.h"
+#include "kernel/mm/phys.h"
+#include "kernel/settings.h"
+
+static const struct config_key keys[] = {
+	{ .name = "hostname", .type = CONFIG_STRING },
+	{ .name = "log_level", .type = CONFIG_STRING },
+};
+
+static const char *const log_levels[] = { "error", "warn", "info", "debug" };
+
+static struct config config;
+
+static void report(void *ctx, unsigned line, const char *message)
+{
+	(void)ctx;
+	log_printf("keel.cfg:%u: %s\n", line, message);
+}
+
+void settings_load(const struct boot_info *bi)
+{
+	const struct boot_module *m = boot_info_module(bi, "keel.cfg");
+	if (!m) {
+		log_printf("config: no keel.cfg module; using defaults\n");
+		return;
+	}
+	config_parse(phys_to_virt(m->start), m->end - m->start, keys, sizeof keys / sizeof keys[0], &config, report,
+		     NULL);
+	const char *level = config_get(&config, "log_level");
+	if (level) {
+		size_t i = 0;
+		while (i < sizeof log_levels / sizeof log_levels[0] && strcmp(level, log_levels[i]))
+			i++;
+		if (i == sizeof log_levels / sizeof log_levels[0])
+			log_printf("keel.cfg: bad value for 'log_level': expected error, warn, info or debug, ignored\n");
+	}
+}
+
+const char *settings_hostname(void)
+{
+	const char *h = config_get(&config, "hostname");
+	return h && h[0] ? h : "keel";
+}

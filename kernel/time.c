@@ -1,0 +1,54 @@
+/* TSC calibration and busy-wait delays. */
+#include "kernel/acpi.h"
+#include "kernel/arch.h"
+#include "kernel/time.h"
+
+#define PM_TIMER_HZ 3579545
+#define PIT_HZ 1193182
+
+static uint64_t tsc_hz = 1000000000; /* until calibrated: a guess that keeps early delays finite */
+static uint64_t boot_tsc;
+
+/* Counts TSC ticks over pm_ticks of the ACPI PM timer (a free-running 24- or 32-bit counter). */
+static uint64_t calibrate_pm_timer(uint32_t pm_ticks)
+{
+	uint32_t mask = acpi.pm_timer_32bit ? 0xffffffffu : 0xffffffu;
+	uint32_t start = inl(acpi.pm_timer_port) & mask;
+	uint64_t tsc0 = rdtsc();
+	uint32_t elapsed;
+	do
+		elapsed = ((inl(acpi.pm_timer_port) & mask) - start) & mask;
+	while (elapsed < pm_ticks);
+	return (rdtsc() - tsc0) * PM_TIMER_HZ / elapsed;
+}
+
+/* PIT channel 2 in one-shot mode, gated through port 0x61, counts down ticks once. */
+static uint64_t calibrate_pit(uint16_t ticks)
+{
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+	outb(0x43, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
+	outb(0x42, ticks & 0xff);
+	outb(0x42, ticks >> 8);
+	uint64_t tsc0 = rdtsc();
+	while (!(inb(0x61) & 0x20))
+		cpu_relax();
+	return (rdtsc() - tsc0) * PIT_HZ / ticks;
+}
+
+void time_init(void)
+{
+	boot_tsc = rdtsc();
+	/* 10 ms is long enough for 0.1% accuracy and short enough to keep boot (and icount runs) fast. */
+	tsc_hz = acpi.pm_timer_port ? calibrate_pm_timer(PM_TIMER_HZ / 100) : calibrate_pit(PIT_HZ / 100);
+}
+
+uint64_t time_tsc_hz(void) { return tsc_hz; }
+uint64_t time_boot_tsc(void) { return boot_tsc; }
+uint64_t time_uptime_ms(void) { return (rdtsc() - boot_tsc) / (tsc_hz / 1000); }
+
+void time_delay_us(uint64_t us)
+{
+	uint64_t end = rdtsc() + us * (tsc_hz / 1000000);
+	while (rdtsc() < end)
+		cpu_relax();
+}

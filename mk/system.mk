@@ -1,0 +1,35 @@
+# Tests and figures: `make systest` (pytest + QEMU), `make test` (unit, fuzz, systest, then one summary line),
+# `make bench` (deterministic figures), `make soak`. Each stage writes $(RESULTS)/STAGE.txt: "PASSED FAILED".
+RESULTS := $(BUILD)/results
+PYTHON := /usr/bin/python3
+# Parallel QEMU machines for the system tests (pytest-xdist workers); measured best on 2 cores: see README.
+SYSTEST_JOBS ?= 3
+SYSTEST_ENV := KEEL_BUILD=$(abspath $(BUILD)) KEEL_ISO=$(abspath $(ISO)) KEEL_PXE=$(abspath $(PXE_DIR)) \
+	KEEL_KERNEL=$(abspath $(KERNEL)) KEEL_LOGS=$(abspath $(RESULTS))/logs
+
+systest: iso pxe | $(DEPS_STAMP)
+	@mkdir -p $(RESULTS)/logs
+	@rm -f $(RESULTS)/system.txt $(RESULTS)/system.xml
+	@status=0; $(SYSTEST_ENV) $(PYTHON) -m pytest tests/system -p no:cacheprovider -n $(SYSTEST_JOBS) \
+		--dist loadgroup --junitxml=$(RESULTS)/system.xml -rfE -q $(PYTEST_ARGS) || status=$$?; \
+	$(PYTHON) tests/system/junit_counts.py $(RESULTS)/system.xml > $(RESULTS)/system.txt.tmp && \
+		mv $(RESULTS)/system.txt.tmp $(RESULTS)/system.txt; \
+	rm -f $(RESULTS)/system.txt.tmp; \
+	exit $$status
+
+# Every stage runs even if an earlier one failed; tests/summary.sh prints the last line, N passed, N failed.
+test: | $(DEPS_STAMP)
+	@mkdir -p $(RESULTS)
+	@rm -f $(RESULTS)/unit.txt $(RESULTS)/fuzz.txt $(RESULTS)/system.txt
+	-@$(MAKE) --no-print-directory unit
+	-@$(MAKE) --no-print-directory fuzz
+	-@$(MAKE) --no-print-directory systest
+	@tests/summary.sh $(RESULTS) unit fuzz system
+
+bench: iso | $(DEPS_STAMP)
+	@$(PYTHON) tests/bench/boot.py --iso $(ISO) --kernel $(KERNEL)
+
+soak:
+	@echo "soak: nothing to soak yet (no long-running workloads exist before VMs do)"
+
+.PHONY: systest test bench soak

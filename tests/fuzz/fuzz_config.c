@@ -1,0 +1,71 @@
+/* libFuzzer target for kernel/config.c: any byte string parses without reading past its length, and
+ * the results stay within their documented bounds. */
+#include "../../kernel/config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct config_key keys[] = {
+	{ "name", CONFIG_STRING, 0, 0 },   { "debug", CONFIG_BOOL, 0, 0 },
+	{ "cpus", CONFIG_UINT, 1, 64 },    { "port", CONFIG_UINT, 0, 0 },
+	{ "mem", CONFIG_SIZE, 1 << 20, 0 }, { "net.ip", CONFIG_STRING, 0, 0 },
+};
+
+struct seen {
+	unsigned reports;
+	unsigned last_line;
+};
+
+static void report(void *ctx, unsigned line, const char *message)
+{
+	struct seen *s = ctx;
+
+	/* Lines are reported in order, each at most once; messages are short and well-formed. */
+	if (line <= s->last_line || strlen(message) >= 192 || strchr(message, '\n') ||
+	    strstr(message, ", ignored") == NULL)
+		abort();
+	s->last_line = line;
+	s->reports++;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct config cfg;
+	struct seen seen = { 0, 0 };
+	size_t lines = 0;
+	int bad;
+
+	bad = config_parse((const char *)data, size, keys, sizeof(keys) / sizeof(keys[0]), &cfg, report, &seen);
+	for (size_t i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	lines += size && data[size - 1] != '\n';
+	if (bad < 0 || (unsigned)bad != seen.reports || (size_t)bad > lines || seen.last_line > lines)
+		abort();
+	if (cfg.count > CONFIG_MAX_ENTRIES || cfg.count > sizeof(keys) / sizeof(keys[0]))
+		abort();
+	for (unsigned e = 0; e < cfg.count; e++) {
+		const struct config_entry *en = &cfg.entries[e];
+
+		if (memchr(en->value, '\0', sizeof(en->value)) == NULL)
+			abort();
+		if (en->key->type == CONFIG_BOOL && en->number > 1)
+			abort();
+		if (en->key->type == CONFIG_UINT && en->key->max && (en->number < en->key->min || en->number > en->key->max))
+			abort();
+		for (unsigned f = 0; f < e; f++) {
+			if (cfg.entries[f].key == en->key)
+				abort(); /* one entry per key */
+		}
+	}
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *v = config_get(&cfg, keys[k].name);
+
+		if (v && strlen(v) > CONFIG_VALUE_MAX)
+			abort();
+		(void)config_get_bool(&cfg, keys[k].name, false);
+		(void)config_get_uint(&cfg, keys[k].name, 0);
+		(void)config_get_size(&cfg, keys[k].name, 0);
+	}
+	return 0;
+}

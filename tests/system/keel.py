@@ -1,0 +1,231 @@
+"""Drive one Keel machine under QEMU over its serial console: boot, wait for lines, run shell commands.
+
+Every wait has a deadline; nothing sleeps to synchronise. The serial port is QEMU's stdio (pipes): a reader
+thread appends every byte to the machine's log file and to an in-memory buffer that waits search.
+"""
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("KEEL_BUILD", os.path.join(REPO, "build"))
+ISO = os.environ.get("KEEL_ISO", os.path.join(BUILD, "keel.iso"))
+PXE = os.environ.get("KEEL_PXE", os.path.join(BUILD, "pxe"))
+KERNEL = os.environ.get("KEEL_KERNEL", os.path.join(BUILD, "keel.elf"))
+OVMF = os.environ.get("KEEL_OVMF", "/usr/share/ovmf/OVMF.fd")
+QEMU = os.environ.get("KEEL_QEMU", "qemu-system-x86_64")
+
+PROMPT = "keel> "
+PROMPT_RE = r"(?m)^keel> "
+BOOT_TIMEOUT = float(os.environ.get("KEEL_BOOT_TIMEOUT", "180"))
+CMD_TIMEOUT = float(os.environ.get("KEEL_CMD_TIMEOUT", "30"))
+
+# The boot paths of DESIGN.md, each added to the common machine arguments.
+BOOT_PATHS = {
+    "iso-bios": lambda iso, pxe: ["-nic", "none", "-cdrom", iso],
+    "iso-uefi": lambda iso, pxe: ["-nic", "none", "-bios", OVMF, "-cdrom", iso],
+    "usb-bios": lambda iso, pxe: ["-nic", "none"] + _usb(iso),
+    "usb-uefi": lambda iso, pxe: ["-nic", "none", "-bios", OVMF] + _usb(iso),
+    "pxe-bios": lambda iso, pxe: [
+        "-netdev", f"user,id=n0,restrict=on,tftp={pxe},bootfile=/boot/grub/i386-pc/core.0",
+        "-device", "e1000,netdev=n0", "-boot", "n"],
+    "pxe-uefi": lambda iso, pxe: [
+        "-bios", OVMF,
+        "-netdev", f"user,id=n0,restrict=on,tftp={pxe},bootfile=/boot/grub/x86_64-efi/core.efi",
+        "-device", "virtio-net-pci,netdev=n0,bootindex=1"],
+}
+
+
+def _usb(iso):
+    return ["-drive", f"if=none,id=u,file={iso},format=raw,readonly=on",
+            "-device", "qemu-xhci", "-device", "usb-storage,drive=u,bootindex=1"]
+
+
+# Terminal control sequences (GRUB and OVMF draw menus with them) and carriage returns.
+_NOISE = re.compile(rb"\x1b\[[0-9;=?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1b[=>c78]|\r")
+# An escape sequence cut at the end of the buffer: kept out of the cleaned text until it completes.
+_PARTIAL = re.compile(rb"\x1b(\[[0-9;=?]*|[()])?$")
+
+
+def clean(raw):
+    """Serial bytes → text: control sequences and CRs removed (GRUB's and OVMF's screen drawing)."""
+    return _NOISE.sub(b"", raw).decode("utf-8", "replace")
+
+
+class KeelTimeout(AssertionError):
+    pass
+
+
+class Keel:
+    """One QEMU machine. Use start(), then wait_for()/run(); kill() (always called by the fixtures) ends it."""
+
+    def __init__(self, log_path, boot="iso-bios", cpu="max", smp=4, mem=2048, reboot=False,
+                 iso=None, pxe=None, extra=()):
+        if boot not in BOOT_PATHS:
+            raise ValueError(f"unknown boot path {boot!r}; known: {', '.join(BOOT_PATHS)}")
+        self.boot = boot
+        self.log_path = log_path
+        self.argv = [QEMU, "-accel", "tcg", "-machine", "q35", "-cpu", cpu, "-smp", str(smp),
+                     "-m", str(mem), "-display", "none", "-monitor", "none", "-serial", "stdio"]
+        if not reboot:
+            self.argv.append("-no-reboot")
+        self.argv += BOOT_PATHS[boot](os.path.abspath(iso or ISO), os.path.abspath(pxe or PXE))
+        self.argv += list(extra)
+        self.proc = None
+        self._raw = bytearray()
+        self._cond = threading.Condition()
+        self._eof = False
+        self._cursor = 0        # index in the cleaned text: waits search from here
+        self.started_at = None
+        self.prompt_at = None   # wall time of the first prompt, set by wait_prompt()
+
+    # -- life cycle -------------------------------------------------------------------------------------
+    def start(self):
+        os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
+        self._log = open(self.log_path, "wb", buffering=0)
+        self._log.write(("# " + " ".join(self.argv) + "\n").encode())
+        self._stderr = open(self.log_path + ".stderr", "wb")
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self._stderr, bufsize=0, start_new_session=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        return self
+
+    def _read(self):
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            with self._cond:
+                if not chunk:
+                    self._eof = True
+                    self._cond.notify_all()
+                    return
+                self._raw += chunk
+                self._log.write(chunk)
+                self._cond.notify_all()
+
+    def kill(self):
+        """Stop QEMU (if running) and close the log. Safe to call twice."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self._reader.join(timeout=5)
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+        self._stderr.close()
+        try:
+            with open(self.log_path + ".stderr", "rb") as f:
+                err = f.read()
+            os.unlink(self.log_path + ".stderr")
+            if err:
+                self._log.write(b"\n# qemu stderr:\n" + err)
+        except OSError:
+            pass
+        self._log.write(f"\n# qemu exit status {self.proc.returncode}\n".encode())
+        self._log.close()
+        self.proc = None
+
+    def wait_exit(self, timeout):
+        """Wait for QEMU to end by itself; returns its exit status or raises KeelTimeout."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise KeelTimeout(f"QEMU still running after {timeout:.0f} s") from None
+
+    # -- reading ----------------------------------------------------------------------------------------
+    def text(self):
+        """Everything read so far, cleaned (an escape sequence still arriving is left out)."""
+        with self._cond:
+            raw = bytes(self._raw)
+        m = _PARTIAL.search(raw)
+        return clean(raw[:m.start()] if m else raw)
+
+    def console(self):
+        """What Keel printed: the cleaned text from its first banner line `Keel VERSION` on (GRUB's noise cut)."""
+        t = self.text()
+        m = re.search(r"(?m)^Keel \d", t)
+        return t[m.start():] if m else ""
+
+    def tail(self, lines=40):
+        return "\n".join(self.text().splitlines()[-lines:])
+
+    def mark(self):
+        """Move the search cursor to the end of what has been read; returns it."""
+        self._cursor = len(self.text())
+        return self._cursor
+
+    def wait_for(self, pattern, timeout=CMD_TIMEOUT, start=None):
+        """Wait until regex `pattern` appears after the cursor (or after `start`); returns the match and moves
+        the cursor past it. Raises KeelTimeout at the deadline or if QEMU ends first."""
+        rx = re.compile(pattern)
+        pos = self._cursor if start is None else start
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = rx.search(self._text_locked(), pos)
+                if m:
+                    self._cursor = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise KeelTimeout(f"{pattern!r} not seen within {timeout:.0f} s "
+                                      f"(boot {self.boot}); serial tail:\n{self.tail(15)}")
+                if self._eof:
+                    raise KeelTimeout(f"QEMU ended (status {self.proc.poll()}) before {pattern!r} appeared; "
+                                      f"serial tail:\n{self.tail(15)}")
+                self._cond.wait(min(left, 1.0))
+
+    def _text_locked(self):
+        raw = bytes(self._raw)
+        m = _PARTIAL.search(raw)
+        return clean(raw[:m.start()] if m else raw)
+
+    def wait_prompt(self, timeout=BOOT_TIMEOUT):
+        """Wait for the shell's first prompt after boot (or a reboot); returns seconds since QEMU started."""
+        self.wait_for(PROMPT_RE, timeout)
+        self.prompt_at = time.monotonic()
+        return self.prompt_at - self.started_at
+
+    # -- writing ----------------------------------------------------------------------------------------
+    def send(self, data):
+        """Type raw characters on the serial line (str or bytes); no newline is added."""
+        if isinstance(data, str):
+            data = data.encode()
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def run(self, cmd, timeout=CMD_TIMEOUT):
+        """Type `cmd` and Enter at the prompt; returns its output: the lines after the echoed command up to the
+        next prompt (CR and control sequences removed, no trailing newline)."""
+        start = self.mark()
+        self.send(cmd + "\r")
+        m = self.wait_for(PROMPT_RE, timeout)
+        out = self.text()[start:m.start()]
+        # Drop the echo of the typed line (up to the first newline).
+        nl = out.find("\n")
+        out = out[nl + 1:] if nl >= 0 else ""
+        return out.rstrip("\n")
+
+    def host_show(self):
+        """`host show --json` parsed: the one line of output that holds a JSON object."""
+        out = self.run("host show --json")
+        for line in out.splitlines():
+            line = line.strip()
+            if line.startswith("{"):
+                return json.loads(line)
+        raise AssertionError(f"no JSON object in `host show --json` output:\n{out}")

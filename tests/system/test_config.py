@@ -1,0 +1,30 @@
+"""Issue 3: configuration problems are named with their line numbers and ignored, never fatal."""
+import os
+import re
+import subprocess
+
+import keel
+
+BAD_CFG = """\
+# a configuration with problems
+hostname = systest
+frobnicate = 1
+this line has no equals sign
+log_level = debug
+"""
+UNKNOWN_LINE, MALFORMED_LINE = 3, 4
+
+
+def test_bad_config_lines_named_and_ignored(boot, tmp_path):
+    cfg = tmp_path / "keel.cfg"
+    cfg.write_text(BAD_CFG)
+    iso = tmp_path / "bad.iso"
+    subprocess.run([os.path.join(keel.REPO, "image", "mkiso.sh"), keel.KERNEL, str(cfg), str(iso)],
+                   check=True, capture_output=True, timeout=120)
+    m = boot(iso=str(iso))
+    m.wait_prompt()
+    console = m.console()
+    assert re.search(rf"(?m)^keel\.cfg:{UNKNOWN_LINE}: unknown key 'frobnicate'", console), console
+    assert re.search(rf"(?m)^keel\.cfg:{MALFORMED_LINE}: malformed line", console), console
+    assert not re.search(r"(?m)^keel\.cfg:[1256]:", console), console
+    assert re.search(r"Keel \d+\.\d+", m.run("version"))
