@@ -78,11 +78,14 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info_phys)
 	sched_init_cpu(bsp);
 	bsp->online = true;
 
+	/* A fast tick while the other CPUs start: the boot CPU halts between checks, and under emulation the
+	 * tick is what reliably hands the time to the starting CPU. */
+	lapic_timer_start(1000);
 	smp_start();
+	lapic_timer_start(TIMER_HZ);
 	log_printf("cpu: %u CPUs online\n", cpus_online);
 	log_printf("memory: %llu MiB usable, %llu MiB free\n", (unsigned long long)(phys_total_bytes() >> 20),
 		   (unsigned long long)(phys_free_bytes() >> 20));
-	lapic_timer_start(TIMER_HZ);
 	irq_enable();
 
 	settings_load(&boot_info);

@@ -61,8 +61,8 @@ void lapic_timer_start(unsigned hz)
 	if (!timer_ticks_per_second) {
 		wr(REG_LVT_TIMER, 1u << 16); /* masked one-shot while measuring */
 		wr(REG_TIMER_INITIAL, 0xffffffff);
-		time_delay_us(10000);
-		timer_ticks_per_second = (0xffffffff - rd(REG_TIMER_CURRENT)) * 100;
+		time_delay_us(2000);
+		timer_ticks_per_second = (0xffffffff - rd(REG_TIMER_CURRENT)) * 500;
 		wr(REG_TIMER_INITIAL, 0);
 	}
 	wr(REG_LVT_TIMER, (1u << 17) | VECTOR_TIMER); /* periodic */

@@ -40,12 +40,22 @@ static __attribute__((noreturn)) void ap_main(struct cpu *c)
 	sched_init_cpu(c);
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
 	c->online = true;
+	lapic_send_ipi(cpus[0].apic_id, VECTOR_RESCHEDULE);
 	lapic_timer_start(TIMER_HZ);
 	sched_idle();
 }
 
 static void patch64(char *page, char *field, uint64_t v) { memcpy(page + (field - ap_trampoline_start), &v, 8); }
 static void patch32(char *page, char *field, uint32_t v) { memcpy(page + (field - ap_trampoline_start), &v, 4); }
+
+/* Waits for c to report in, halting between checks: under emulation a spinning boot CPU would take the
+ * time the starting CPU needs. The AP's reschedule IPI (or the timer) ends each halt. */
+static void wait_online(struct cpu *c, uint64_t timeout_us)
+{
+	uint64_t deadline = rdtsc() + timeout_us * (time_tsc_hz() / 1000000);
+	while (!c->online && rdtsc() < deadline)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
 
 static int start_cpu(struct cpu *c, char *page, uint64_t page_pa)
 {
@@ -56,18 +66,20 @@ static int start_cpu(struct cpu *c, char *page, uint64_t page_pa)
 	patch64(page, ap_cpu, (uint64_t)c);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
+	/* CPUs from the last fifteen years need no 10 ms pause after INIT (Linux skips it too); a CPU that
+	 * misses the first SIPI gets a second one. */
 	lapic_send_init(c->apic_id);
-	time_delay_us(10000);
+	time_delay_us(100);
 	for (int attempt = 0; attempt < 2 && !c->online; attempt++) {
 		lapic_send_startup(c->apic_id, (uint8_t)(page_pa >> 12));
-		for (int i = 0; i < 1000 && !c->online; i++)
-			time_delay_us(attempt ? 1000 : 200);
+		wait_online(c, attempt ? 1000000 : 20000);
 	}
 	return c->online ? 0 : -1;
 }
 
 void smp_start(void)
 {
+	uint64_t flags = irq_save();
 	uint64_t page_pa = phys_trampoline_page();
 	char *page = phys_to_virt(page_pa);
 	size_t size = (size_t)(ap_trampoline_end - ap_trampoline_start);
@@ -89,4 +101,5 @@ void smp_start(void)
 			log_printf("cpu: CPU with APIC id %u did not start\n", c->apic_id);
 	}
 	paging_identity_low(0);
+	irq_restore(flags);
 }

@@ -2,7 +2,8 @@
 #ifndef KERNEL_CPU_SMP_H
 #define KERNEL_CPU_SMP_H
 
-/* Starts every CPU the MADT lists, one at a time; returns when each is online or has timed out. */
+/* Starts every CPU the MADT lists, one at a time; returns when each is online or has timed out. Needs the
+ * boot CPU's LAPIC timer running: the boot CPU halts while it waits. */
 void smp_start(void);
 /* Enables the FPU and SSE for this CPU (kernel threads may use them only through musl; state is saved on
  * every switch). */
