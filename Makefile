@@ -8,6 +8,7 @@ SHELL := /bin/bash
 include mk/deps.mk
 include mk/musl.mk
 include mk/kernel.mk
+include mk/guests.mk
 include mk/image.mk
 include mk/unit.mk
 include mk/system.mk

@@ -41,7 +41,7 @@ static bool equal_nocase(const char *a, const char *b)
 }
 
 /* Decimal or 0x-hex digits of s, all of them; false on empty input, stray bytes or overflow. */
-static bool parse_number(const char *s, size_t n, uint64_t *out)
+bool config_parse_number(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t v = 0, base = 10;
 	size_t i = 0;
@@ -71,7 +71,7 @@ static bool parse_number(const char *s, size_t n, uint64_t *out)
 }
 
 /* A number with an optional K/M/G/T suffix (powers of 1024). */
-static bool parse_size(const char *s, size_t n, uint64_t *out)
+bool config_parse_size(const char *s, size_t n, uint64_t *out)
 {
 	static const char suffixes[] = "kmgt";
 	const char *suffix;
@@ -82,7 +82,7 @@ static bool parse_size(const char *s, size_t n, uint64_t *out)
 		shift = 10 * (unsigned)(suffix - suffixes + 1);
 		n--;
 	}
-	if (!parse_number(s, n, &v) || v > (UINT64_MAX >> shift))
+	if (!config_parse_number(s, n, &v) || v > (UINT64_MAX >> shift))
 		return false;
 	*out = v << shift;
 	return true;
@@ -126,7 +126,7 @@ static bool check_value(const struct config_key *key, const char *value, size_t 
 		snprintf(msg, MSG_MAX, "bad value for '%s': expected yes or no, ignored", key->name);
 		return false;
 	case CONFIG_UINT:
-		if (!parse_number(value, vlen, number)) {
+		if (!config_parse_number(value, vlen, number)) {
 			snprintf(msg, MSG_MAX, "bad value for '%s': expected a number, ignored", key->name);
 			return false;
 		}
@@ -137,7 +137,7 @@ static bool check_value(const struct config_key *key, const char *value, size_t 
 		}
 		return true;
 	case CONFIG_SIZE:
-		if (!parse_size(value, vlen, number)) {
+		if (!config_parse_size(value, vlen, number)) {
 			snprintf(msg, MSG_MAX, "bad value for '%s': expected a size like 512M, ignored", key->name);
 			return false;
 		}

@@ -57,4 +57,10 @@ uint64_t config_get_uint(const struct config *cfg, const char *key, uint64_t def
 /* The value in bytes of a SIZE key, or def when it was not set or the key is not a SIZE. */
 uint64_t config_get_size(const struct config *cfg, const char *key, uint64_t def);
 
+/* The value syntaxes of keel.cfg, for other parsers of user input (the shell): decimal or 0x hex digits
+ * (all n bytes of s, no sign), and the same with an optional K/M/G/T suffix (powers of 1024). False on
+ * empty input, stray bytes or overflow. */
+bool config_parse_number(const char *s, size_t n, uint64_t *out);
+bool config_parse_size(const char *s, size_t n, uint64_t *out);
+
 #endif

@@ -2,6 +2,7 @@
  * the heap, the heap before CPU tables (IST stacks), ACPI before timers and the other CPUs. */
 #include <stdint.h>
 #include "drivers/uart.h"
+#include "hv/backend.h"
 #include "kernel/acpi.h"
 #include "kernel/arch.h"
 #include "kernel/boot/boot_info.h"
@@ -23,7 +24,7 @@
 
 #define TIMER_HZ 100
 
-static struct boot_info boot_info;
+struct boot_info boot_info;
 
 static void on_timer(void *ctx)
 {
@@ -35,6 +36,14 @@ static void on_reschedule(void *ctx)
 {
 	(void)ctx;
 	this_cpu()->need_resched = true;
+}
+
+/* Work that must block (enabling virtualization waits for every CPU) runs here, not in kmain, which is
+ * the boot CPU's idle thread and must never sleep. */
+static void init_then_shell(void *entry_tsc)
+{
+	hv_init();
+	shell_serial_main(entry_tsc);
 }
 
 static void report_virtualization(void)
@@ -91,7 +100,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info_phys)
 	settings_load(&boot_info);
 	report_virtualization();
 	uart_enable_rx();
-	if (!thread_create("shell", shell_serial_main, (void *)(uintptr_t)entry_tsc, 0))
+	if (!thread_create("shell", init_then_shell, (void *)(uintptr_t)entry_tsc, 0))
 		panic("cannot start the shell thread");
 	sched_idle();
 }

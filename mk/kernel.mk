@@ -4,7 +4,7 @@ KEEL_VERSION := 0.1.0
 KERNEL := $(BUILD)/keel.elf
 KOBJ := $(BUILD)/kernel
 
-KERNEL_DIRS := kernel drivers shell
+KERNEL_DIRS := kernel drivers hv shell
 KERNEL_C := $(shell find $(KERNEL_DIRS) -name '*.c')
 KERNEL_S := $(shell find $(KERNEL_DIRS) -name '*.S')
 KERNEL_OBJS := $(KERNEL_C:%.c=$(KOBJ)/%.o) $(KERNEL_S:%.S=$(KOBJ)/%.o)

@@ -20,15 +20,20 @@ test_grammar_SRCS   := shell/grammar.c
 test_command_SRCS   := shell/command.c shell/grammar.c
 test_json_SRCS      := shell/json.c
 test_line_edit_SRCS := shell/line_edit.c
+test_x86_decode_SRCS  := hv/decode/x86_decode.c
+test_x86_walk_SRCS    := hv/decode/x86_walk.c
+test_x86_emulate_SRCS := hv/decode/x86_emulate.c hv/decode/x86_decode.c hv/decode/x86_walk.c
+test_x86_access_SRCS  := $(test_x86_emulate_SRCS)
 
 fuzz_config_SRCS    := kernel/config.c
 fuzz_grammar_SRCS   := shell/grammar.c shell/command.c
 fuzz_line_edit_SRCS := shell/line_edit.c
+fuzz_x86_decode_SRCS := hv/decode/x86_decode.c hv/decode/x86_emulate.c hv/decode/x86_walk.c
 
 UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 # Any header of the pure modules may change what a test sees: rebuild on all of them.
-UNIT_HEADERS := $(wildcard kernel/*.h kernel/mm/*.h shell/*.h tests/unit/*.h)
+UNIT_HEADERS := $(wildcard kernel/*.h kernel/mm/*.h shell/*.h hv/decode/*.h tests/unit/*.h)
 
 # A test that fails to build leaves no binary behind; the run below counts it as failed and goes on.
 define UNIT_RULE

@@ -35,6 +35,9 @@ struct boot_info {
 	uint64_t info_phys, info_size;
 };
 
+/* What this boot's loader gave, filled in once by kmain. */
+extern struct boot_info boot_info;
+
 /* Copies the Multiboot2 information at info_phys (reachable through the boot direct map) into bi.
  * Returns 0, or -EINVAL when magic is not Multiboot2's. */
 int boot_info_parse(uint32_t magic, uint64_t info_phys, struct boot_info *bi);

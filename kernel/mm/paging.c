@@ -4,6 +4,7 @@
 #include <string.h>
 #include "kernel/arch.h"
 #include "kernel/layout.h"
+#include "kernel/mm/pagetable.h"
 #include "kernel/mm/paging.h"
 #include "kernel/mm/phys.h"
 #include "kernel/panic.h"
@@ -12,14 +13,18 @@
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __kernel_end[];
 extern char boot_stack_guard[];
 
-#define ADDR_MASK 0x000ffffffffff000ull
-
 static uint64_t kernel_pml4;
 static uint64_t nx_bit;
 static uint64_t identity_pdpt, identity_pd;
 static struct spinlock map_lock = SPINLOCK_INIT;
 
-static uint64_t *table(uint64_t pa) { return phys_to_virt(pa & ADDR_MASK); }
+static const struct pagetable_format kernel_format = {
+	.present = PTE_PRESENT,
+	.table_flags = PTE_PRESENT | PTE_WRITE,
+	.large = PTE_LARGE,
+};
+
+static uint64_t *table(uint64_t pa) { return phys_to_virt(pa & PAGETABLE_ADDR_MASK); }
 
 static uint64_t new_table(void)
 {
@@ -30,20 +35,12 @@ static uint64_t new_table(void)
 	return pa;
 }
 
-/* The table entry for va at the given level (3 = PDPT entry ... 1 = PTE), creating tables on the way. */
 static uint64_t *walk(uint64_t va, int level, int create)
 {
-	uint64_t *t = table(kernel_pml4);
-	for (int l = 4; l > level; l--) {
-		uint64_t *e = &t[(va >> (12 + 9 * (l - 1))) & 511];
-		if (!(*e & PTE_PRESENT)) {
-			if (!create)
-				return NULL;
-			*e = new_table() | PTE_PRESENT | PTE_WRITE;
-		}
-		t = table(*e);
-	}
-	return &t[(va >> (12 + 9 * (level - 1))) & 511];
+	uint64_t *e = pagetable_entry(&kernel_format, kernel_pml4, va, level, create);
+	if (!e && create)
+		panic("out of memory for page tables");
+	return e;
 }
 
 static void map_range_4k(uint64_t va, uint64_t end, uint64_t flags)
@@ -105,7 +102,7 @@ uint64_t paging_unmap_page(uint64_t va)
 	uint64_t *e = walk(va, 1, 0);
 	uint64_t pa = 0;
 	if (e && (*e & PTE_PRESENT)) {
-		pa = *e & ADDR_MASK;
+		pa = *e & PAGETABLE_ADDR_MASK;
 		*e = 0;
 		invlpg(va);
 	}
@@ -132,14 +129,10 @@ void paging_identity_low(int on)
 
 int paging_is_mapped(uint64_t va)
 {
-	uint64_t *t = table(kernel_pml4);
-	for (int l = 4; l >= 1; l--) {
-		uint64_t e = t[(va >> (12 + 9 * (l - 1))) & 511];
-		if (!(e & PTE_PRESENT))
-			return 0;
-		if (l == 1 || (l <= 3 && (e & PTE_LARGE)))
-			return 1;
-		t = table(e);
+	for (int level = 1; level <= 3; level++) {
+		uint64_t *e = pagetable_entry(&kernel_format, kernel_pml4, va, level, 0);
+		if (e)
+			return (*e & PTE_PRESENT) && (level == 1 || (*e & PTE_LARGE));
 	}
 	return 0;
 }

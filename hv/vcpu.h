@@ -1,0 +1,33 @@
+/* A virtual CPU: its registers as the generic layer sees them, the thread that runs it, and exit handling. */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct thread;
+
+/* General registers in the hardware encoding order. */
+enum { REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI, REG_R8, REG_R9, REG_R10,
+       REG_R11, REG_R12, REG_R13, REG_R14, REG_R15 };
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	struct thread *thread;
+	volatile int host_cpu;     /* host CPU index while in the guest, else -1 */
+	uint64_t gpr[16];
+	uint64_t rip, rflags;
+	uint64_t exits;
+	bool halted;
+	uint64_t mtrr[28];         /* variable, fixed and default-type MTRRs, as hv/msr.c numbers them */
+	void *backend;             /* the backend's per-vCPU state */
+};
+
+/* The vCPU thread body: runs v until its VM stops. */
+void vcpu_main(void *arg);
+/* Makes v leave the guest soon (an IPI to its host CPU), so it sees a new request. */
+void vcpu_kick(struct vcpu *v);
+
+#endif

@@ -1,0 +1,343 @@
+/* The VM registry and life cycle. A VM's vCPU threads end by themselves when asked to stop; the last one to
+ * end tears the VM down, so no thread ever waits on itself. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hv/backend.h"
+#include "hv/boot/loader.h"
+#include "hv/platform.h"
+#include "hv/vcpu.h"
+#include "hv/vm.h"
+#include "kernel/boot/boot_info.h"
+#include "kernel/cpu/features.h"
+#include "kernel/log.h"
+#include "kernel/mm/phys.h"
+#include "kernel/sched/thread.h"
+#include "kernel/time.h"
+
+static struct vm *vms[VM_MAX];
+static unsigned next_id;
+static struct spinlock registry_lock = SPINLOCK_INIT;
+
+#define FAIL(code, ...)                                  \
+	do {                                             \
+		snprintf(err, errlen, __VA_ARGS__);      \
+		return (code);                           \
+	} while (0)
+
+const char *vm_state_name(enum vm_state s)
+{
+	static const char *const names[] = { "Off", "Starting", "Running", "Paused", "Stopping" };
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+struct vm *vm_find(const char *name)
+{
+	struct vm *found = NULL;
+	uint64_t flags = spin_lock(&registry_lock);
+	for (unsigned i = 0; i < VM_MAX && !found; i++)
+		if (vms[i] && !strcmp(vms[i]->config.name, name))
+			found = vms[i];
+	spin_unlock(&registry_lock, flags);
+	return found;
+}
+
+void vm_for_each(void (*fn)(struct vm *vm, void *ctx), void *ctx)
+{
+	struct vm *list[VM_MAX];
+	unsigned n = 0;
+	uint64_t flags = spin_lock(&registry_lock);
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vms[i])
+			list[n++] = vms[i];
+	spin_unlock(&registry_lock, flags);
+	/* Creation order: ids only grow. */
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && list[j - 1]->id > list[j]->id; j--) {
+			struct vm *t = list[j];
+			list[j] = list[j - 1];
+			list[j - 1] = t;
+		}
+	for (unsigned i = 0; i < n; i++)
+		fn(list[i], ctx);
+}
+
+static bool valid_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (!n || n >= VM_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '-' && c != '_' && c != '.')))
+			return false;
+	}
+	return true;
+}
+
+int vm_create(const struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (!valid_name(cfg->name))
+		FAIL(-EINVAL, "bad VM name '%s': use 1-31 letters, digits, '-', '_' or '.', starting with a letter or digit",
+		     cfg->name);
+	if (cfg->cpus < 1 || cfg->cpus > VM_MAX_VCPUS)
+		FAIL(-EINVAL, "cpus=%u is out of range: 1 to %u", cfg->cpus, VM_MAX_VCPUS);
+	if (cfg->mem_bytes < (4ull << 20) || cfg->mem_bytes % (2ull << 20))
+		FAIL(-EINVAL, "mem must be at least 4M and a multiple of 2M");
+	if (cfg->mem_bytes > phys_free_bytes())
+		FAIL(-ENOMEM, "mem=%lluM is more than the host has free (%lluM)",
+		     (unsigned long long)(cfg->mem_bytes >> 20), (unsigned long long)(phys_free_bytes() >> 20));
+	if (cfg->kernel[0] && !boot_info_module(&boot_info, cfg->kernel))
+		FAIL(-ENOENT, "no boot module named '%s' (guest images are GRUB modules listed in keel.cfg)",
+		     cfg->kernel);
+	for (unsigned i = 0; i < cfg->module_count; i++)
+		if (!boot_info_module(&boot_info, cfg->modules[i]))
+			FAIL(-ENOENT, "no boot module named '%s'", cfg->modules[i]);
+
+	struct vm *vm = calloc(1, sizeof *vm);
+	if (!vm)
+		FAIL(-ENOMEM, "out of host memory");
+	vm->config = *cfg;
+	vm->state = VM_OFF;
+	uint64_t flags = spin_lock(&registry_lock);
+	unsigned slot = VM_MAX;
+	bool duplicate = false;
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		if (vms[i] && !strcmp(vms[i]->config.name, cfg->name))
+			duplicate = true;
+		if (!vms[i] && slot == VM_MAX)
+			slot = i;
+	}
+	if (!duplicate && slot < VM_MAX) {
+		vm->id = next_id++;
+		vms[slot] = vm;
+	}
+	spin_unlock(&registry_lock, flags);
+	if (duplicate || slot == VM_MAX) {
+		free(vm);
+		if (duplicate)
+			FAIL(-EEXIST, "a VM named '%s' exists already", cfg->name);
+		FAIL(-ENOSPC, "this host holds at most %d VMs", VM_MAX);
+	}
+	log_printf("vm %s: created (%llu MiB, %u vCPUs)\n", cfg->name, (unsigned long long)(cfg->mem_bytes >> 20),
+		   cfg->cpus);
+	return 0;
+}
+
+static void set_state(struct vm *vm, enum vm_state s)
+{
+	vm->state = s;
+	wait_wake_all(&vm->state_wait);
+}
+
+/* Frees everything a start allocated; the VM ends Off. */
+static void teardown(struct vm *vm)
+{
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
+		if (!vm->vcpus[i])
+			continue;
+		hv->vcpu_destroy(vm->vcpus[i]);
+		free(vm->vcpus[i]);
+		vm->vcpus[i] = NULL;
+	}
+	platform_destroy(vm);
+	hv->vm_destroy(vm);
+	guest_memory_free(&vm->memory);
+	vm->stop_requested = false;
+	vm->pause_requested = false;
+	set_state(vm, VM_OFF);
+}
+
+void vm_vcpu_exited(struct vm *vm)
+{
+	if (__atomic_sub_fetch(&vm->running_vcpus, 1, __ATOMIC_SEQ_CST) == 0)
+		teardown(vm);
+	else
+		wait_wake_all(&vm->state_wait);
+}
+
+static int map_ram(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t len) { return hv->vm_map(ctx, gpa, hpa, len); }
+
+int vm_start(const char *name, char *err, size_t errlen)
+{
+	if (!hv)
+		FAIL(-ENODEV, "virtualization unavailable: %s", cpu_features.virtualization_missing);
+	struct vm *vm = vm_find(name);
+	if (!vm)
+		FAIL(-ENOENT, "no VM named '%s'", name);
+	uint64_t flags = spin_lock(&vm->lock);
+	enum vm_state was = vm->state;
+	if (was == VM_OFF)
+		vm->state = VM_STARTING;
+	spin_unlock(&vm->lock, flags);
+	if (was != VM_OFF)
+		FAIL(-EBUSY, "VM '%s' is %s, not Off", name, vm_state_name(was));
+
+	int e = guest_memory_alloc(&vm->memory, vm->config.mem_bytes);
+	if (e) {
+		set_state(vm, VM_OFF);
+		FAIL(e, "not enough free host memory for %lluM (%lluM free)",
+		     (unsigned long long)(vm->config.mem_bytes >> 20), (unsigned long long)(phys_free_bytes() >> 20));
+	}
+	memset(&vm->bus, 0, sizeof vm->bus);
+	if ((e = hv->vm_init(vm)) || (e = guest_memory_each(&vm->memory, map_ram, vm)) ||
+	    (e = platform_create(vm))) {
+		snprintf(err, errlen, "cannot set up the VM: error %d", e);
+		goto undo;
+	}
+	for (unsigned i = 0; i < vm->config.cpus; i++) {
+		struct vcpu *v = calloc(1, sizeof *v);
+		if (!v) {
+			e = -ENOMEM;
+			snprintf(err, errlen, "out of host memory");
+			goto undo;
+		}
+		v->vm = vm;
+		v->index = i;
+		v->host_cpu = -1;
+		vm->vcpus[i] = v;
+		if ((e = hv->vcpu_init(v))) {
+			snprintf(err, errlen, "cannot create vCPU %u: error %d", i, e);
+			goto undo;
+		}
+	}
+	if ((e = loader_load(vm, err, errlen)))
+		goto undo;
+
+	vm->off_reason[0] = 0;
+	vm->stop_requested = false;
+	vm->running_vcpus = vm->config.cpus;
+	vm->start_tsc = rdtsc();
+	set_state(vm, VM_RUNNING);
+	for (unsigned i = 0; i < vm->config.cpus; i++) {
+		char tname[32];
+		snprintf(tname, sizeof tname, "%.20s/vcpu%u", vm->config.name, i);
+		struct thread *t = thread_create(tname, vcpu_main, vm->vcpus[i], -1);
+		if (!t) {
+			/* The threads already running see the stop and the last one tears down. */
+			vm_stop_from_guest(vm, "cannot start vCPU thread %u: out of memory", i);
+			for (unsigned j = i; j < vm->config.cpus; j++)
+				vm_vcpu_exited(vm);
+			FAIL(-ENOMEM, "cannot start the vCPU threads: out of host memory");
+		}
+		vm->vcpus[i]->thread = t;
+	}
+	log_printf("vm %s: started\n", name);
+	return 0;
+undo:
+	teardown(vm);
+	return e;
+}
+
+static void kick_all(struct vm *vm)
+{
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			vcpu_kick(vm->vcpus[i]);
+}
+
+void vm_stop_from_guest(struct vm *vm, const char *fmt, ...)
+{
+	uint64_t flags = spin_lock(&vm->lock);
+	bool first = !vm->stop_requested;
+	if (first) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(vm->off_reason, sizeof vm->off_reason, fmt, ap);
+		va_end(ap);
+		vm->stop_requested = true;
+		vm->state = VM_STOPPING;
+	}
+	spin_unlock(&vm->lock, flags);
+	if (first) {
+		log_printf("vm %s: off: %s\n", vm->config.name, vm->off_reason);
+		kick_all(vm);
+		wait_wake_all(&vm->state_wait);
+	}
+}
+
+static int is_off(void *ctx) { return ((struct vm *)ctx)->state == VM_OFF; }
+
+int vm_turnoff(const char *name, char *err, size_t errlen)
+{
+	struct vm *vm = vm_find(name);
+	if (!vm)
+		FAIL(-ENOENT, "no VM named '%s'", name);
+	enum vm_state s = vm->state;
+	if (s == VM_OFF)
+		FAIL(-EINVAL, "VM '%s' is Off already", name);
+	if (s == VM_STARTING)
+		FAIL(-EBUSY, "VM '%s' is Starting; try again", name);
+	vm_stop_from_guest(vm, "turned off from the shell");
+	wait_wake_all(&vm->state_wait); /* a paused vCPU waits there */
+	wait_until(&vm->state_wait, is_off, vm);
+	return 0;
+}
+
+struct pause_wait {
+	struct vm *vm;
+	bool resume;
+};
+
+static int all_parked(void *ctx)
+{
+	struct vm *vm = ctx;
+	return vm->paused_vcpus == vm->running_vcpus || vm->stop_requested;
+}
+
+int vm_pause(const char *name, char *err, size_t errlen)
+{
+	struct vm *vm = vm_find(name);
+	if (!vm)
+		FAIL(-ENOENT, "no VM named '%s'", name);
+	if (vm->state != VM_RUNNING)
+		FAIL(-EINVAL, "VM '%s' is %s, not Running", name, vm_state_name(vm->state));
+	vm->pause_requested = true;
+	kick_all(vm);
+	wait_until(&vm->state_wait, all_parked, vm);
+	if (vm->stop_requested)
+		FAIL(-EINVAL, "VM '%s' stopped while pausing", name);
+	set_state(vm, VM_PAUSED);
+	log_printf("vm %s: paused\n", name);
+	return 0;
+}
+
+int vm_resume(const char *name, char *err, size_t errlen)
+{
+	struct vm *vm = vm_find(name);
+	if (!vm)
+		FAIL(-ENOENT, "no VM named '%s'", name);
+	if (vm->state != VM_PAUSED)
+		FAIL(-EINVAL, "VM '%s' is %s, not Paused", name, vm_state_name(vm->state));
+	vm->pause_requested = false;
+	set_state(vm, VM_RUNNING);
+	log_printf("vm %s: resumed\n", name);
+	return 0;
+}
+
+int vm_delete(const char *name, char *err, size_t errlen)
+{
+	struct vm *vm = vm_find(name);
+	if (!vm)
+		FAIL(-ENOENT, "no VM named '%s'", name);
+	if (vm->state != VM_OFF)
+		FAIL(-EBUSY, "VM '%s' is %s; turn it off first", name, vm_state_name(vm->state));
+	uint64_t flags = spin_lock(&registry_lock);
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vms[i] == vm)
+			vms[i] = NULL;
+	spin_unlock(&registry_lock, flags);
+	log_printf("vm %s: deleted\n", name);
+	free(vm);
+	return 0;
+}
+
+void vm_console_write(struct vm *vm, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vm->console[vm->console_head++ % VM_CONSOLE_SIZE] = s[i];
+	wait_wake_all(&vm->console_wait);
+}

@@ -1,0 +1,81 @@
+/* Virtual machines: their configuration, life cycle (Off, Starting, Running, Paused, Stopping), memory,
+ * devices and vCPUs. The shell drives VMs only through these functions. */
+#ifndef HV_VM_H
+#define HV_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "hv/guest_memory.h"
+#include "hv/io_bus.h"
+#include "kernel/sched/spinlock.h"
+#include "kernel/sched/wait.h"
+
+#define VM_MAX 64
+#define VM_NAME_MAX 32
+#define VM_MAX_VCPUS 16
+#define VM_MAX_MODULES 8
+#define VM_CMDLINE_MAX 256
+#define VM_CONSOLE_SIZE 65536
+
+enum vm_state { VM_OFF, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_STOPPING };
+
+struct vcpu;
+struct vm_platform;
+
+struct vm_config {
+	char name[VM_NAME_MAX];
+	uint64_t mem_bytes;
+	unsigned cpus;
+	char kernel[64];                      /* boot module holding the guest image */
+	unsigned module_count;
+	char modules[VM_MAX_MODULES][64];
+	char cmdline[VM_CMDLINE_MAX];
+};
+
+struct vm {
+	unsigned id;
+	struct vm_config config;
+	volatile enum vm_state state;
+	char off_reason[160];          /* why the VM last went Off */
+	struct spinlock lock;          /* state changes */
+	struct wait_queue state_wait;  /* woken on every state change and when a vCPU thread ends */
+	volatile bool stop_requested, pause_requested;
+	volatile unsigned running_vcpus; /* vCPU threads alive */
+	volatile unsigned paused_vcpus;  /* vCPU threads parked by a pause */
+	struct guest_memory memory;
+	struct io_bus bus;
+	struct vm_platform *platform;  /* emulated devices */
+	uint64_t npt_root;             /* the backend's guest-physical tables */
+	struct vcpu *vcpus[VM_MAX_VCPUS];
+	uint64_t start_tsc;
+	uint64_t unknown_msr_accesses;
+	/* The guest's serial console, kept while nobody is connected (a ring of the last 64 KiB). */
+	char console[VM_CONSOLE_SIZE];
+	uint64_t console_head;
+	struct wait_queue console_wait;
+};
+
+/* All calls return 0 or a negative errno and write a one-line reason into err (errlen bytes) on failure;
+ * a failed call changes nothing. */
+int vm_create(const struct vm_config *cfg, char *err, size_t errlen);
+int vm_start(const char *name, char *err, size_t errlen);
+int vm_pause(const char *name, char *err, size_t errlen);
+int vm_resume(const char *name, char *err, size_t errlen);
+/* Stops the vCPUs now and frees the VM's memory; the VM stays defined, Off. */
+int vm_turnoff(const char *name, char *err, size_t errlen);
+/* Presses the guest's ACPI power button and waits up to timeout_ms for it to power off. -ETIMEDOUT when it
+ * is still running (it is left running). */
+int vm_shutdown(const char *name, uint64_t timeout_ms, char *err, size_t errlen);
+int vm_delete(const char *name, char *err, size_t errlen);
+/* The VM with this name, or NULL. The pointer stays valid until vm_delete. */
+struct vm *vm_find(const char *name);
+/* Calls fn for every VM, in creation order. */
+void vm_for_each(void (*fn)(struct vm *vm, void *ctx), void *ctx);
+const char *vm_state_name(enum vm_state s);
+/* Stops the VM from one of its own vCPUs (triple fault, power off, a guest Keel cannot run): the reason
+ * goes to the log and into off_reason. */
+void vm_stop_from_guest(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends guest console output to the ring and wakes a connected reader. */
+void vm_console_write(struct vm *vm, const char *s, size_t n);
+
+#endif

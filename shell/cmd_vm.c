@@ -1,0 +1,305 @@
+/* The vm commands, named after Hyper-V's actions: new, list, show, start, connect, pause, resume, turnoff,
+ * shutdown, delete. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "hv/vcpu.h"
+#include "hv/vm.h"
+#include "kernel/arch.h"
+#include "kernel/config.h"
+#include "kernel/sched/thread.h"
+#include "kernel/time.h"
+#include "shell/json.h"
+#include "shell/registry.h"
+
+#define DEFAULT_MEM (256ull << 20) /* Hyper-V's default */
+#define SHUTDOWN_TIMEOUT_MS 30000
+#define ERR_MAX 200
+
+static const char *const no_keys[] = { NULL };
+static const char *const no_flags[] = { NULL };
+static const char *const json_flag[] = { "json", NULL };
+
+/* Copies a comma-separated list into cfg->modules. */
+static int parse_modules(const char *list, struct vm_config *cfg, struct shell_ctx *ctx)
+{
+	while (*list) {
+		const char *comma = strchr(list, ',');
+		size_t n = comma ? (size_t)(comma - list) : strlen(list);
+		if (!n || n >= sizeof cfg->modules[0]) {
+			shell_printf(ctx, "error: bad module list: empty or overlong name\n");
+			return -1;
+		}
+		if (cfg->module_count == VM_MAX_MODULES) {
+			shell_printf(ctx, "error: at most %d modules\n", VM_MAX_MODULES);
+			return -1;
+		}
+		memcpy(cfg->modules[cfg->module_count], list, n);
+		cfg->modules[cfg->module_count++][n] = 0;
+		list += n + (comma ? 1 : 0);
+	}
+	return 0;
+}
+
+static int run_vm_new(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	struct vm_config cfg = { .mem_bytes = DEFAULT_MEM, .cpus = 1 };
+	const char *name = shell_arg_operand(args, 0);
+	if (!name || shell_arg_operand_count(args) != 1) {
+		shell_printf(ctx, "error: usage: vm new NAME [mem=SIZE] [cpus=N] [kernel=MODULE] [module=M,...] [cmdline=TEXT]\n");
+		return -1;
+	}
+	if (strlen(name) >= sizeof cfg.name) {
+		shell_printf(ctx, "error: VM name '%.40s...' is longer than %zu characters\n", name, sizeof cfg.name - 1);
+		return -1;
+	}
+	strcpy(cfg.name, name);
+	const char *v;
+	if ((v = shell_arg_value(args, "mem")) && !config_parse_size(v, strlen(v), &cfg.mem_bytes)) {
+		shell_printf(ctx, "error: mem=%s is not a size like 256M or 2G\n", v);
+		return -1;
+	}
+	uint64_t cpus = 1;
+	if ((v = shell_arg_value(args, "cpus")) && (!config_parse_number(v, strlen(v), &cpus) || cpus > VM_MAX_VCPUS || !cpus)) {
+		shell_printf(ctx, "error: cpus=%s: give a number from 1 to %d\n", v, VM_MAX_VCPUS);
+		return -1;
+	}
+	cfg.cpus = (unsigned)cpus;
+	if ((v = shell_arg_value(args, "kernel"))) {
+		if (strlen(v) >= sizeof cfg.kernel) {
+			shell_printf(ctx, "error: kernel=%.40s...: module name too long\n", v);
+			return -1;
+		}
+		strcpy(cfg.kernel, v);
+	}
+	if ((v = shell_arg_value(args, "module")) && parse_modules(v, &cfg, ctx))
+		return -1;
+	if ((v = shell_arg_value(args, "cmdline"))) {
+		if (strlen(v) >= sizeof cfg.cmdline) {
+			shell_printf(ctx, "error: cmdline is longer than %zu characters\n", sizeof cfg.cmdline - 1);
+			return -1;
+		}
+		strcpy(cfg.cmdline, v);
+	}
+	char err[ERR_MAX];
+	if (vm_create(&cfg, err, sizeof err)) {
+		shell_printf(ctx, "error: %s\n", err);
+		return -1;
+	}
+	shell_printf(ctx, "created VM '%s' (%llu MiB, %u vCPU%s), Off\n", cfg.name,
+		     (unsigned long long)(cfg.mem_bytes >> 20), cfg.cpus, cfg.cpus > 1 ? "s" : "");
+	return 0;
+}
+
+SHELL_COMMAND(cmd_vm_new) = {
+	.noun = "vm",
+	.verb = "new",
+	.usage = "vm new NAME [mem=256M] [cpus=1] [kernel=MODULE] [module=M,...] [cmdline=TEXT]",
+	.summary = "define a new VM (it starts Off)",
+	.help = "kernel= and module= name guest images loaded by GRUB as modules (listed in grub.cfg);\n"
+		"a Multiboot kernel gets its modules and cmdline, anything else boots as a flat real-mode\n"
+		"image at 0000:7C00. mem takes K, M, G suffixes and must be a multiple of 2M.",
+	.run = run_vm_new,
+	.opt_keys = (const char *const[]){ "mem", "cpus", "kernel", "module", "cmdline", NULL },
+	.opt_flags = no_flags,
+};
+
+static uint64_t uptime_ms(const struct vm *vm)
+{
+	if (vm->state == VM_OFF)
+		return 0;
+	return (rdtsc() - vm->start_tsc) / (time_tsc_hz() / 1000);
+}
+
+struct list_ctx {
+	struct shell_ctx *ctx;
+	struct json_writer *w;
+	unsigned count;
+};
+
+static void list_one(struct vm *vm, void *arg)
+{
+	struct list_ctx *l = arg;
+	l->count++;
+	if (l->w) {
+		json_object_begin(l->w);
+		json_kv_string(l->w, "name", vm->config.name);
+		json_kv_string(l->w, "state", vm_state_name(vm->state));
+		json_kv_uint(l->w, "cpus", vm->config.cpus);
+		json_kv_uint(l->w, "mem_bytes", vm->config.mem_bytes);
+		json_kv_uint(l->w, "uptime_ms", uptime_ms(vm));
+		json_object_end(l->w);
+		return;
+	}
+	shell_printf(l->ctx, "%-24s %-9s %4u %8llu MiB\n", vm->config.name, vm_state_name(vm->state),
+		     vm->config.cpus, (unsigned long long)(vm->config.mem_bytes >> 20));
+}
+
+static int print_json(struct shell_ctx *ctx, struct json_writer *w)
+{
+	if (json_finish(w)) {
+		shell_printf(ctx, "error: output too large for JSON\n");
+		return -1;
+	}
+	ctx->write(ctx->sink, w->buf, w->len);
+	ctx->write(ctx->sink, "\n", 1);
+	return 0;
+}
+
+static int run_vm_list(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	static char buf[VM_MAX * 160];
+	struct json_writer w;
+	struct list_ctx l = { ctx, NULL, 0 };
+	if (shell_arg_flag(args, "json")) {
+		json_init(&w, buf, sizeof buf);
+		json_array_begin(&w);
+		l.w = &w;
+		vm_for_each(list_one, &l);
+		json_array_end(&w);
+		return print_json(ctx, &w);
+	}
+	shell_printf(ctx, "%-24s %-9s %4s %12s\n", "NAME", "STATE", "CPUS", "MEMORY");
+	vm_for_each(list_one, &l);
+	return 0;
+}
+
+SHELL_COMMAND(cmd_vm_list) = {
+	.noun = "vm",
+	.verb = "list",
+	.usage = "vm list [--json]",
+	.summary = "list every VM with its state",
+	.run = run_vm_list,
+	.opt_keys = no_keys,
+	.opt_flags = json_flag,
+};
+
+static struct vm *named_vm(struct shell_ctx *ctx, const struct shell_args *args, const char *verb)
+{
+	const char *name = shell_arg_operand(args, 0);
+	if (!name || shell_arg_operand_count(args) != 1) {
+		shell_printf(ctx, "error: usage: vm %s NAME\n", verb);
+		return NULL;
+	}
+	struct vm *vm = vm_find(name);
+	if (!vm)
+		shell_printf(ctx, "error: no VM named '%s'\n", name);
+	return vm;
+}
+
+static int run_vm_show(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	struct vm *vm = named_vm(ctx, args, "show");
+	if (!vm)
+		return -1;
+	const struct vm_config *c = &vm->config;
+	uint64_t exits = 0;
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			exits += vm->vcpus[i]->exits;
+	if (shell_arg_flag(args, "json")) {
+		static char buf[2048];
+		struct json_writer w;
+		json_init(&w, buf, sizeof buf);
+		json_object_begin(&w);
+		json_kv_string(&w, "name", c->name);
+		json_kv_string(&w, "state", vm_state_name(vm->state));
+		json_kv_uint(&w, "cpus", c->cpus);
+		json_kv_uint(&w, "mem_bytes", c->mem_bytes);
+		json_kv_string(&w, "kernel", c->kernel);
+		json_key(&w, "modules");
+		json_array_begin(&w);
+		for (unsigned i = 0; i < c->module_count; i++)
+			json_string(&w, c->modules[i]);
+		json_array_end(&w);
+		json_kv_string(&w, "cmdline", c->cmdline);
+		json_kv_string(&w, "off_reason", vm->off_reason);
+		json_kv_uint(&w, "uptime_ms", uptime_ms(vm));
+		json_kv_uint(&w, "exits", exits);
+		json_kv_uint(&w, "unclaimed_port_accesses", vm->bus.unclaimed_port_accesses);
+		json_kv_uint(&w, "unclaimed_mmio_accesses", vm->bus.unclaimed_mmio_accesses);
+		json_object_end(&w);
+		return print_json(ctx, &w);
+	}
+	shell_printf(ctx, "name        %s\n", c->name);
+	shell_printf(ctx, "state       %s\n", vm_state_name(vm->state));
+	if (vm->state == VM_OFF && vm->off_reason[0])
+		shell_printf(ctx, "off reason  %s\n", vm->off_reason);
+	shell_printf(ctx, "cpus        %u\n", c->cpus);
+	shell_printf(ctx, "memory      %llu MiB\n", (unsigned long long)(c->mem_bytes >> 20));
+	shell_printf(ctx, "kernel      %s\n", c->kernel[0] ? c->kernel : "(none)");
+	for (unsigned i = 0; i < c->module_count; i++)
+		shell_printf(ctx, "module      %s\n", c->modules[i]);
+	if (c->cmdline[0])
+		shell_printf(ctx, "cmdline     %s\n", c->cmdline);
+	shell_printf(ctx, "uptime      %llu ms\n", (unsigned long long)uptime_ms(vm));
+	shell_printf(ctx, "exits       %llu\n", (unsigned long long)exits);
+	shell_printf(ctx, "unclaimed   %llu port, %llu MMIO accesses\n",
+		     (unsigned long long)vm->bus.unclaimed_port_accesses,
+		     (unsigned long long)vm->bus.unclaimed_mmio_accesses);
+	return 0;
+}
+
+SHELL_COMMAND(cmd_vm_show) = {
+	.noun = "vm",
+	.verb = "show",
+	.usage = "vm show NAME [--json]",
+	.summary = "settings, state and counters of one VM",
+	.run = run_vm_show,
+	.opt_keys = no_keys,
+	.opt_flags = json_flag,
+};
+
+/* The actions that take just a name share one shape. */
+static int run_action(struct shell_ctx *ctx, const struct shell_args *args, const char *verb,
+		      int (*action)(const char *, char *, size_t), const char *done)
+{
+	struct vm *vm = named_vm(ctx, args, verb);
+	if (!vm)
+		return -1;
+	char err[ERR_MAX];
+	if (action(vm->config.name, err, sizeof err)) {
+		shell_printf(ctx, "error: %s\n", err);
+		return -1;
+	}
+	shell_printf(ctx, "VM '%s' %s\n", vm->config.name, done);
+	return 0;
+}
+
+static int run_vm_start(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	return run_action(ctx, args, "start", vm_start, "started");
+}
+static int run_vm_pause(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	return run_action(ctx, args, "pause", vm_pause, "paused");
+}
+static int run_vm_resume(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	return run_action(ctx, args, "resume", vm_resume, "resumed");
+}
+static int run_vm_turnoff(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	return run_action(ctx, args, "turnoff", vm_turnoff, "turned off");
+}
+static int run_vm_delete(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	return run_action(ctx, args, "delete", vm_delete, "deleted");
+}
+
+#define VM_ACTION(ident, verb_name, summary_text)                  \
+	SHELL_COMMAND(cmd_vm_##ident) = {                           \
+		.noun = "vm",                                      \
+		.verb = verb_name,                                 \
+		.usage = "vm " verb_name " NAME",                  \
+		.summary = summary_text,                           \
+		.run = run_vm_##ident,                             \
+		.opt_keys = no_keys,                               \
+		.opt_flags = no_flags,                             \
+	}
+
+VM_ACTION(start, "start", "power the VM on");
+VM_ACTION(pause, "pause", "freeze the VM's vCPUs (memory and devices are kept)");
+VM_ACTION(resume, "resume", "continue a paused VM");
+VM_ACTION(turnoff, "turnoff", "stop the VM at once, like pulling the plug");
+VM_ACTION(delete, "delete", "remove a VM that is Off");
