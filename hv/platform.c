@@ -16,10 +16,14 @@
 #define RESET_PORT 0xcf9
 #define POST_PORT 0x80
 
+#define RX_QUEUE 256
+
 struct vm_platform {
 	struct vm *vm;
 	uint8_t scratch;
 	uint8_t post_code;
+	uint8_t rx[RX_QUEUE];
+	unsigned rx_head, rx_tail;
 };
 
 static uint64_t console_read(void *dev, uint64_t offset, unsigned size)
@@ -27,8 +31,10 @@ static uint64_t console_read(void *dev, uint64_t offset, unsigned size)
 	struct vm_platform *p = dev;
 	(void)size;
 	switch (offset) {
+	case 0:
+		return p->rx_head != p->rx_tail ? p->rx[p->rx_tail++ % RX_QUEUE] : 0;
 	case 5:
-		return 0x60; /* LSR: transmitter empty, ready */
+		return 0x60 | (p->rx_head != p->rx_tail); /* LSR: transmitter empty; data ready */
 	case 7:
 		return p->scratch;
 	default:
@@ -104,6 +110,15 @@ void platform_destroy(struct vm *vm)
 {
 	free(vm->platform);
 	vm->platform = NULL;
+}
+
+bool platform_console_input(struct vm *vm, uint8_t byte)
+{
+	struct vm_platform *p = vm->platform;
+	if (p->rx_head - p->rx_tail >= RX_QUEUE)
+		return false;
+	p->rx[p->rx_head++ % RX_QUEUE] = byte;
+	return true;
 }
 
 bool platform_interrupt_pending(struct vcpu *v)

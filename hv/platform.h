@@ -16,6 +16,8 @@ void platform_destroy(struct vm *vm);
 bool platform_interrupt_pending(struct vcpu *v);
 /* Injects the highest pending interrupt if v can take it now, or asks for an interrupt window. */
 void platform_deliver_interrupts(struct vcpu *v);
+/* Queues a byte for the guest's COM1 receiver (caller holds the bus lock); false when its FIFO is full. */
+bool platform_console_input(struct vm *vm, uint8_t byte);
 /* Completes a guest access to an address no RAM backs. */
 void platform_mmio(struct vcpu *v, const struct vcpu_exit *e);
 

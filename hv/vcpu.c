@@ -152,7 +152,7 @@ void vcpu_main(void *arg)
 			v->halted = false;
 		}
 		hv->vcpu_run(v, &e);
-		v->exits++;
+		__atomic_add_fetch(&vm->exits, 1, __ATOMIC_RELAXED);
 		handle_exit(v, &e);
 	}
 	vm_vcpu_exited(vm);

@@ -19,7 +19,6 @@ struct vcpu {
 	volatile int host_cpu;     /* host CPU index while in the guest, else -1 */
 	uint64_t gpr[16];
 	uint64_t rip, rflags;
-	uint64_t exits;
 	bool halted;
 	uint64_t mtrr[28];         /* variable, fixed and default-type MTRRs, as hv/msr.c numbers them */
 	void *backend;             /* the backend's per-vCPU state */

@@ -208,6 +208,7 @@ int vm_start(const char *name, char *err, size_t errlen)
 		goto undo;
 
 	vm->off_reason[0] = 0;
+	vm->exits = 0;
 	vm->stop_requested = false;
 	vm->running_vcpus = vm->config.cpus;
 	vm->start_tsc = rdtsc();
@@ -325,6 +326,8 @@ int vm_delete(const char *name, char *err, size_t errlen)
 		FAIL(-ENOENT, "no VM named '%s'", name);
 	if (vm->state != VM_OFF)
 		FAIL(-EBUSY, "VM '%s' is %s; turn it off first", name, vm_state_name(vm->state));
+	if (vm->connections)
+		FAIL(-EBUSY, "VM '%s' has a console session connected", name);
 	uint64_t flags = spin_lock(&registry_lock);
 	for (unsigned i = 0; i < VM_MAX; i++)
 		if (vms[i] == vm)
@@ -337,7 +340,28 @@ int vm_delete(const char *name, char *err, size_t errlen)
 
 void vm_console_write(struct vm *vm, const char *s, size_t n)
 {
+	uint64_t head = vm->console_head;
 	for (size_t i = 0; i < n; i++)
-		vm->console[vm->console_head++ % VM_CONSOLE_SIZE] = s[i];
+		vm->console[(head + i) % VM_CONSOLE_SIZE] = s[i];
+	__atomic_store_n(&vm->console_head, head + n, __ATOMIC_RELEASE);
 	wait_wake_all(&vm->console_wait);
+}
+
+size_t vm_console_read(struct vm *vm, uint64_t *pos, char *buf, size_t len)
+{
+	uint64_t head = __atomic_load_n(&vm->console_head, __ATOMIC_ACQUIRE);
+	if (head - *pos > VM_CONSOLE_SIZE)
+		*pos = head - VM_CONSOLE_SIZE;
+	size_t n = 0;
+	while (*pos < head && n < len)
+		buf[n++] = vm->console[(*pos)++ % VM_CONSOLE_SIZE];
+	return n;
+}
+
+bool vm_console_input(struct vm *vm, uint8_t byte)
+{
+	uint64_t flags = spin_lock(&vm->bus.lock);
+	bool ok = vm->state != VM_OFF && vm->platform && platform_console_input(vm, byte);
+	spin_unlock(&vm->bus.lock, flags);
+	return ok;
 }

@@ -51,8 +51,10 @@ struct vm {
 	uint64_t unknown_msr_accesses;
 	/* The guest's serial console, kept while nobody is connected (a ring of the last 64 KiB). */
 	char console[VM_CONSOLE_SIZE];
-	uint64_t console_head;
+	volatile uint64_t console_head; /* bytes ever written */
 	struct wait_queue console_wait;
+	volatile unsigned connections;  /* `vm connect` sessions attached; a connected VM cannot be deleted */
+	uint64_t exits;                 /* VM exits since the last start */
 };
 
 /* All calls return 0 or a negative errno and write a one-line reason into err (errlen bytes) on failure;
@@ -77,5 +79,10 @@ const char *vm_state_name(enum vm_state s);
 void vm_stop_from_guest(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends guest console output to the ring and wakes a connected reader. */
 void vm_console_write(struct vm *vm, const char *s, size_t n);
+/* Copies console bytes from position *pos (a count of bytes ever written) up to the newest into buf (at most
+ * len), advancing *pos; bytes that the ring already overwrote are skipped. Returns the count copied. */
+size_t vm_console_read(struct vm *vm, uint64_t *pos, char *buf, size_t len);
+/* Passes a byte typed on a connected console to the guest's serial port; false when its input is full. */
+bool vm_console_input(struct vm *vm, uint8_t byte);
 
 #endif

@@ -9,6 +9,7 @@
 #include "kernel/config.h"
 #include "kernel/sched/thread.h"
 #include "kernel/time.h"
+#include "shell/frontend.h"
 #include "shell/json.h"
 #include "shell/registry.h"
 
@@ -193,10 +194,7 @@ static int run_vm_show(struct shell_ctx *ctx, const struct shell_args *args)
 	if (!vm)
 		return -1;
 	const struct vm_config *c = &vm->config;
-	uint64_t exits = 0;
-	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
-		if (vm->vcpus[i])
-			exits += vm->vcpus[i]->exits;
+	uint64_t exits = vm->exits;
 	if (shell_arg_flag(args, "json")) {
 		static char buf[2048];
 		struct json_writer w;
@@ -286,6 +284,86 @@ static int run_vm_delete(struct shell_ctx *ctx, const struct shell_args *args)
 {
 	return run_action(ctx, args, "delete", vm_delete, "deleted");
 }
+
+#define CONNECT_ESCAPE 0x1d /* Ctrl-] */
+
+struct console_pump {
+	struct vm *vm;
+	struct shell_ctx *ctx;
+	uint64_t pos;
+	volatile bool stop, done;
+	struct wait_queue done_wait;
+};
+
+static int pump_wake(void *arg)
+{
+	struct console_pump *p = arg;
+	return p->stop || __atomic_load_n(&p->vm->console_head, __ATOMIC_ACQUIRE) != p->pos;
+}
+
+/* Copies the guest's console output to the user until told to stop. */
+static void pump_main(void *arg)
+{
+	struct console_pump *p = arg;
+	char buf[256];
+	while (!p->stop) {
+		size_t n = vm_console_read(p->vm, &p->pos, buf, sizeof buf);
+		if (n)
+			p->ctx->write(p->ctx->sink, buf, n);
+		else
+			wait_until(&p->vm->console_wait, pump_wake, p);
+	}
+	p->done = true;
+	wait_wake_all(&p->done_wait);
+}
+
+static int pump_done(void *arg) { return ((struct console_pump *)arg)->done; }
+
+static int run_vm_connect(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	struct shell_frontend *fe = ctx->priv;
+	struct vm *vm = named_vm(ctx, args, "connect");
+	if (!vm)
+		return -1;
+	if (!fe || !fe->read_byte) {
+		shell_printf(ctx, "error: vm connect needs an interactive session\n");
+		return -1;
+	}
+	__atomic_add_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
+	/* The console's history comes first, so nothing the guest printed before is missed. */
+	struct console_pump pump = { .vm = vm, .ctx = ctx, .done_wait = WAIT_QUEUE_INIT };
+	shell_printf(ctx, "connected to '%s' (%s); Ctrl-] returns to the Keel shell\n", vm->config.name,
+		     vm_state_name(vm->state));
+	if (!thread_create("console", pump_main, &pump, -1)) {
+		__atomic_sub_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
+		shell_printf(ctx, "error: out of host memory\n");
+		return -1;
+	}
+	for (;;) {
+		int c = fe->read_byte(fe->ctx);
+		if (c < 0 || c == CONNECT_ESCAPE)
+			break;
+		vm_console_input(vm, (uint8_t)c);
+	}
+	pump.stop = true;
+	wait_wake_all(&vm->console_wait);
+	wait_until(&pump.done_wait, pump_done, &pump);
+	__atomic_sub_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
+	shell_printf(ctx, "\ndisconnected from '%s'\n", vm->config.name);
+	return 0;
+}
+
+SHELL_COMMAND(cmd_vm_connect) = {
+	.noun = "vm",
+	.verb = "connect",
+	.usage = "vm connect NAME",
+	.summary = "attach this terminal to the VM's serial console (Ctrl-] detaches)",
+	.help = "Shows what the guest printed so far (its last 64 KiB), then follows it; what you type goes to the\n"
+		"guest's COM1. The VM keeps running after you detach.",
+	.run = run_vm_connect,
+	.opt_keys = no_keys,
+	.opt_flags = no_flags,
+};
 
 #define VM_ACTION(ident, verb_name, summary_text)                  \
 	SHELL_COMMAND(cmd_vm_##ident) = {                           \

@@ -5,6 +5,7 @@
 #include "kernel/arch.h"
 #include "kernel/log.h"
 #include "kernel/time.h"
+#include "shell/frontend.h"
 #include "shell/line_edit.h"
 #include "shell/registry.h"
 #include "shell/serial.h"
@@ -17,11 +18,18 @@ static void console_write(void *sink, const char *s, size_t n)
 	uart_write(s, n);
 }
 
+static int console_read(void *ctx)
+{
+	(void)ctx;
+	return uart_read_byte();
+}
+
 void shell_serial_main(void *arg)
 {
 	static struct line_editor le;
 	uint64_t entry_tsc = (uint64_t)(uintptr_t)arg;
-	struct shell_ctx ctx = { .write = console_write };
+	struct shell_frontend frontend = { .read_byte = console_read };
+	struct shell_ctx ctx = { .write = console_write, .priv = &frontend };
 	size_t count;
 	const struct shell_command *table = shell_commands(&count);
 
