@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "hv/decode/x86_regs.h"
 
 struct vm;
 struct vcpu;
@@ -72,6 +73,10 @@ struct hv_backend {
 	void (*vcpu_inject)(struct vcpu *v, enum vcpu_event_type type, uint8_t vector, bool has_error, uint32_t error);
 	/* Asks for a VCPU_EXIT_INTERRUPT_WINDOW exit as soon as the guest can take an interrupt. */
 	void (*vcpu_request_window)(struct vcpu *v);
+	/* The guest's full CPU state for instruction emulation (v->regs, RIP, RFLAGS included). */
+	void (*vcpu_get_state)(struct vcpu *v, struct x86_cpu_state *s);
+	/* Sets CR2 for a page fault about to be injected. */
+	void (*vcpu_set_cr2)(struct vcpu *v, uint64_t cr2);
 	/* MSRs whose guest value the backend keeps (EFER, PAT): 0 when handled, -ENOENT when not the backend's,
 	 * -EINVAL when a write would set reserved bits (the caller injects #GP). */
 	int (*vcpu_msr)(struct vcpu *v, bool write, uint32_t index, uint64_t *value);

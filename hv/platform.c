@@ -1,9 +1,11 @@
-/* The first platform: a transmit-only serial console at COM1, the ACPI PM control register for S5 power off,
- * the reset register at 0xCF9 and POST port 0x80. The full device models (PIC, PIT, RTC, APICs, 16550)
+/* The first platform: a polled serial console at COM1, the ACPI PM control register for S5 power off, the
+ * reset register at 0xCF9, POST port 0x80 and the scratch MMIO page at 0xFEB00000. The full device models (PIC, PIT, RTC, APICs, 16550)
  * replace the console stand-in as they land. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include "hv/backend.h"
+#include "hv/mmio.h"
 #include "hv/platform.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
@@ -17,6 +19,8 @@
 #define POST_PORT 0x80
 
 #define RX_QUEUE 256
+#define SCRATCH_BASE 0xfeb00000ull
+#define SCRATCH_SIZE 4096
 
 struct vm_platform {
 	struct vm *vm;
@@ -24,6 +28,7 @@ struct vm_platform {
 	uint8_t post_code;
 	uint8_t rx[RX_QUEUE];
 	unsigned rx_head, rx_tail;
+	uint8_t scratch_page[SCRATCH_SIZE];
 };
 
 static uint64_t console_read(void *dev, uint64_t offset, unsigned size)
@@ -88,6 +93,22 @@ static void post_write(void *dev, uint64_t offset, unsigned size, uint64_t value
 	p->post_code = (uint8_t)value;
 }
 
+/* A page of MMIO that behaves like memory: every access exits, so tests can check the instruction
+ * emulator against the same operations on RAM. */
+static uint64_t scratch_read(void *dev, uint64_t offset, unsigned size)
+{
+	struct vm_platform *p = dev;
+	uint64_t v = 0;
+	memcpy(&v, p->scratch_page + offset, size);
+	return v;
+}
+
+static void scratch_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct vm_platform *p = dev;
+	memcpy(p->scratch_page + offset, &value, size);
+}
+
 int platform_create(struct vm *vm)
 {
 	struct vm_platform *p = calloc(1, sizeof *p);
@@ -99,7 +120,8 @@ int platform_create(struct vm *vm)
 	if ((e = io_bus_add_port(&vm->bus, COM1_BASE, 8, console_read, console_write, p, "com1")) ||
 	    (e = io_bus_add_port(&vm->bus, PM_BASE, 12, pm_read, pm_write, p, "acpi-pm")) ||
 	    (e = io_bus_add_port(&vm->bus, RESET_PORT, 1, NULL, reset_write, p, "reset")) ||
-	    (e = io_bus_add_port(&vm->bus, POST_PORT, 1, post_read, post_write, p, "post"))) {
+	    (e = io_bus_add_port(&vm->bus, POST_PORT, 1, post_read, post_write, p, "post")) ||
+	    (e = io_bus_add_mmio(&vm->bus, SCRATCH_BASE, SCRATCH_SIZE, scratch_read, scratch_write, p, "scratch"))) {
 		platform_destroy(vm);
 		return e;
 	}
@@ -129,8 +151,4 @@ bool platform_interrupt_pending(struct vcpu *v)
 
 void platform_deliver_interrupts(struct vcpu *v) { (void)v; }
 
-void platform_mmio(struct vcpu *v, const struct vcpu_exit *e)
-{
-	vm_stop_from_guest(v->vm, "vCPU %u touched guest-physical %#llx, which no RAM backs, at RIP %#llx",
-			   v->index, (unsigned long long)e->mmio.gpa, (unsigned long long)v->rip);
-}
+void platform_mmio(struct vcpu *v, const struct vcpu_exit *e) { mmio_emulate(v, e); }

@@ -15,11 +15,16 @@ for f in "$kernel" "$cfg" "$grub_cfg"; do
 	[ -f "$f" ] || { echo "mkiso: $f: no such file" >&2; exit 1; }
 done
 
-# Modules GRUB needs to read the ISO (CD or disk), talk on serial and run grub.cfg.
-modules="multiboot2 normal serial terminal configfile iso9660 part_msdos part_gpt fat echo test all_video"
+# Modules GRUB needs to read the ISO (CD or disk), talk on serial and run grub.cfg (DESIGN.md's list). The
+# UEFI image that grub-mkrescue builds loads every partition map at start and prints an error for each one
+# missing, so the other partition maps (a few KiB) come along to keep the console clean.
+modules="multiboot2 normal serial terminal configfile iso9660 part_msdos part_gpt fat echo test all_video
+	part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_plan part_sun part_sunpc"
+modules=$(echo $modules)
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/keel-iso.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+log=$(mktemp "${TMPDIR:-/tmp}/keel-iso-log.XXXXXX")
+trap 'rm -rf "$stage" "$log"' EXIT
 mkdir -p "$stage/boot/grub"
 cp "$grub_cfg" "$stage/boot/grub/grub.cfg"
 cp "$kernel" "$stage/boot/keel.elf"
@@ -27,8 +32,8 @@ cp "$cfg" "$stage/boot/keel.cfg"
 
 mkdir -p "$(dirname "$out")"
 grub-mkrescue --output="$out.tmp" --compress=xz --locales= --fonts= --themes= \
-	--install-modules="$modules" "$stage" >"$stage/mkrescue.log" 2>&1 || {
-	cat "$stage/mkrescue.log" >&2
+	--install-modules="$modules" "$stage" >"$log" 2>&1 || {
+	cat "$log" >&2
 	rm -f "$out.tmp"
 	exit 1
 }

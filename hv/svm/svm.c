@@ -371,6 +371,29 @@ static void svm_vcpu_request_window(struct vcpu *v)
 	c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
 }
 
+static void copy_segment(struct x86_segment *d, const struct vmcb_segment *s)
+{
+	*d = (struct x86_segment){ .base = s->base, .limit = s->limit, .selector = s->selector, .attr = s->attrib };
+}
+
+static void svm_vcpu_get_state(struct vcpu *v, struct x86_cpu_state *st)
+{
+	const struct vmcb_save *s = &((struct svm_vcpu *)v->backend)->vmcb->save;
+	memcpy(st->gpr, v->gpr, sizeof st->gpr);
+	st->rip = v->rip;
+	st->rflags = v->rflags;
+	st->cr0 = s->cr0;
+	st->cr3 = s->cr3;
+	st->cr4 = s->cr4;
+	st->efer = s->efer;
+	st->cpl = s->cpl;
+	const struct vmcb_segment *segs[X86_SEG_COUNT] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
+	for (int i = 0; i < X86_SEG_COUNT; i++)
+		copy_segment(&st->seg[i], segs[i]);
+}
+
+static void svm_vcpu_set_cr2(struct vcpu *v, uint64_t cr2) { ((struct svm_vcpu *)v->backend)->vmcb->save.cr2 = cr2; }
+
 #define MSR_PAT 0x277
 #define EFER_GUEST_BITS ((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11)) /* SCE, LME, LMA, NXE */
 
@@ -418,6 +441,8 @@ const struct hv_backend svm_backend = {
 	.vcpu_inject = svm_vcpu_inject,
 	.vcpu_request_window = svm_vcpu_request_window,
 	.vcpu_msr = svm_vcpu_msr,
+	.vcpu_get_state = svm_vcpu_get_state,
+	.vcpu_set_cr2 = svm_vcpu_set_cr2,
 	.vcpu_reset_protected32 = svm_reset_protected32,
 	.vcpu_reset_real = svm_reset_real,
 };

@@ -16,10 +16,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iso", default=keel.ISO)
     ap.add_argument("--kernel", default=keel.KERNEL)
-    ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--log", default=os.path.join(keel.BUILD, "results", "logs", "bench-boot.log"))
+    ap.add_argument("--timeout", type=float, default=120)
     args = ap.parse_args()
 
-    log = os.path.join(keel.BUILD, "results", "logs", "bench-boot.log")
+    log = args.log
     m = keel.Keel(log, iso=args.iso, extra=["-icount", "shift=0,sleep=off"])
     m.start()
     try:
@@ -30,6 +31,10 @@ def main():
     finally:
         m.kill()
     entry, prompt = int(match.group(1)), int(match.group(2))
+    if prompt < entry:
+        print(f"bench: prompt tsc {prompt} is before entry tsc {entry}: the kernel's TSC went backwards "
+              f"(reset or per-CPU TSCs?); see {log}", file=sys.stderr)
+        return 1
     print(f"boot_to_prompt_instructions {prompt - entry} instructions")
     print(f"kernel_size {os.path.getsize(args.kernel)} bytes")
     print(f"iso_size {os.path.getsize(args.iso)} bytes")

@@ -19,8 +19,9 @@ def test_bad_config_lines_named_and_ignored(boot, tmp_path):
     cfg = tmp_path / "keel.cfg"
     cfg.write_text(BAD_CFG)
     iso = tmp_path / "bad.iso"
-    subprocess.run([os.path.join(keel.REPO, "image", "mkiso.sh"), keel.KERNEL, str(cfg), str(iso)],
-                   check=True, capture_output=True, timeout=120)
+    built = subprocess.run([os.path.join(keel.REPO, "image", "mkiso.sh"), keel.KERNEL, str(cfg), str(iso)],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, f"image/mkiso.sh failed:\n{built.stdout}{built.stderr}"
     m = boot(iso=str(iso))
     m.wait_prompt()
     console = m.console()

@@ -63,7 +63,8 @@ def test_help_debug_lists_faults_as_debug_only(shell):
     out = shell.run("help debug")
     for fault in ("exec-data", "write-text", "stack-overflow"):
         assert fault in out, out
-    assert re.search(r"debug[- ]only", out, re.I), out
+    # Marked as debug-only: "[debug]" after the description, or the words "debug-only".
+    assert re.search(r"\[debug\]|debug[- ]only", out, re.I), out
 
 
 def test_log_show(shell):
