@@ -149,6 +149,9 @@ static void teardown(struct vm *vm)
 	vm->stop_requested = false;
 	vm->pause_requested = false;
 	set_state(vm, VM_OFF);
+	/* Logged once the VM is really Off, so whoever reads this line finds it Off. */
+	if (vm->off_reason[0])
+		log_printf("vm %s: off: %s\n", vm->config.name, vm->off_reason);
 }
 
 void vm_vcpu_exited(struct vm *vm)
@@ -175,6 +178,7 @@ int vm_start(const char *name, char *err, size_t errlen)
 	spin_unlock(&vm->lock, flags);
 	if (was != VM_OFF)
 		FAIL(-EBUSY, "VM '%s' is %s, not Off", name, vm_state_name(was));
+	vm->off_reason[0] = 0;
 
 	int e = guest_memory_alloc(&vm->memory, vm->config.mem_bytes);
 	if (e) {
@@ -207,7 +211,6 @@ int vm_start(const char *name, char *err, size_t errlen)
 	if ((e = loader_load(vm, err, errlen)))
 		goto undo;
 
-	vm->off_reason[0] = 0;
 	vm->exits = 0;
 	vm->stop_requested = false;
 	vm->running_vcpus = vm->config.cpus;
@@ -254,7 +257,6 @@ void vm_stop_from_guest(struct vm *vm, const char *fmt, ...)
 	}
 	spin_unlock(&vm->lock, flags);
 	if (first) {
-		log_printf("vm %s: off: %s\n", vm->config.name, vm->off_reason);
 		kick_all(vm);
 		wait_wake_all(&vm->state_wait);
 	}

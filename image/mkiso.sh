@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build Keel's hybrid BIOS+UEFI ISO (also dd-able to a USB stick) with grub-mkrescue, trimmed to ~4 MiB.
 # Usage: image/mkiso.sh KERNEL CFG OUT   (KERNEL: Multiboot2 ELF, CFG: keel.cfg to ship, OUT: the .iso)
-# GRUB's configuration is grub.cfg at the repository root; GRUB_CFG=path overrides it.
+# GRUB's configuration is grub.cfg at the repository root; GRUB_CFG=path overrides it. GUESTS="a.elf b.bin"
+# adds guest images as GRUB modules named after their files (a, b) for `vm new ... kernel=NAME`.
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -29,6 +30,15 @@ mkdir -p "$stage/boot/grub"
 cp "$grub_cfg" "$stage/boot/grub/grub.cfg"
 cp "$kernel" "$stage/boot/keel.elf"
 cp "$cfg" "$stage/boot/keel.cfg"
+if [ -n "${GUESTS:-}" ]; then
+	mkdir -p "$stage/boot/guests"
+	for g in $GUESTS; do
+		name=$(basename "$g")
+		name=${name%.*}
+		cp "$g" "$stage/boot/guests/$name"
+		echo "module2 /boot/guests/$name $name" >> "$stage/boot/guests.cfg"
+	done
+fi
 
 mkdir -p "$(dirname "$out")"
 grub-mkrescue --output="$out.tmp" --compress=xz --locales= --fonts= --themes= \

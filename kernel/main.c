@@ -78,7 +78,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info_phys)
 	cpu_tables_init(bsp);
 	if (acpi_init(&boot_info))
 		log_printf("acpi: no usable ACPI tables; running on the boot CPU only\n");
-	lapic_init();
+	lapic_enable();
 	bsp->apic_id = lapic_id();
 	time_init();
 	irq_init();

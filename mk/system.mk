@@ -5,10 +5,15 @@ PYTHON := /usr/bin/python3
 # Parallel QEMU machines (pytest-xdist workers). Measured on 2 cores with the first kernel, whole suite:
 # -n 2 19 s, -n 3 17 s, -n 4 17 s, -n 6 16 s; 3 keeps the load (and the risk of deadline misses) moderate.
 SYSTEST_JOBS ?= 3
+# The image for VM tests: the shipped one plus every test guest as a GRUB module named after it.
+TEST_ISO := $(BUILD)/keel-test.iso
 SYSTEST_ENV := KEEL_BUILD=$(abspath $(BUILD)) KEEL_ISO=$(abspath $(ISO)) KEEL_PXE=$(abspath $(PXE_DIR)) \
-	KEEL_KERNEL=$(abspath $(KERNEL)) KEEL_LOGS=$(abspath $(RESULTS))/logs
+	KEEL_KERNEL=$(abspath $(KERNEL)) KEEL_LOGS=$(abspath $(RESULTS))/logs KEEL_TEST_ISO=$(abspath $(TEST_ISO))
 
-systest: iso pxe | $(DEPS_STAMP)
+$(TEST_ISO): $(KERNEL) $(KEEL_CFG) $(GUESTS) grub.cfg image/mkiso.sh | $(DEPS_STAMP)
+	GUESTS="$(GUESTS)" image/mkiso.sh $(KERNEL) $(KEEL_CFG) $@
+
+systest: iso pxe $(TEST_ISO) | $(DEPS_STAMP)
 	@mkdir -p $(RESULTS)/logs
 	@rm -f $(RESULTS)/system.txt $(RESULTS)/system.xml
 	@status=0; $(SYSTEST_ENV) $(PYTHON) -m pytest tests/system -n $(SYSTEST_JOBS) \

@@ -26,7 +26,7 @@ static uint32_t timer_ticks_per_second;
 static uint32_t rd(unsigned reg) { return lapic_regs[reg / 4]; }
 static void wr(unsigned reg, uint32_t v) { lapic_regs[reg / 4] = v; }
 
-void lapic_init(void)
+void lapic_enable(void)
 {
 	if (!lapic_regs) {
 		uint64_t base = acpi.lapic_address ? acpi.lapic_address : (rdmsr(MSR_APIC_BASE) & ~0xfffull);

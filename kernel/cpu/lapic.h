@@ -9,7 +9,7 @@
 #define VECTOR_SPURIOUS 0xff
 
 /* Enables this CPU's LAPIC (address from ACPI or the APIC base MSR). */
-void lapic_init(void);
+void lapic_enable(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);

@@ -36,7 +36,7 @@ static __attribute__((noreturn)) void ap_main(struct cpu *c)
 	paging_init_ap();
 	cpu_tables_init(c);
 	cpu_fpu_init();
-	lapic_init();
+	lapic_enable();
 	sched_init_cpu(c);
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
 	c->online = true;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/layout.h"
+#include "kernel/mm/heap.h"
 #include "kernel/mm/phys.h"
 #include "kernel/panic.h"
 #include "kernel/sched/spinlock.h"
@@ -26,6 +27,7 @@ struct free_block {
 
 static struct free_block *free_lists[MAX_SHIFT + 1];
 static struct spinlock heap_lock = SPINLOCK_INIT;
+static uint64_t cached_bytes; /* bytes on the free lists: free memory that stays with the heap */
 
 static unsigned class_of(size_t total)
 {
@@ -50,9 +52,11 @@ static void *alloc_small(unsigned shift)
 			b->next = free_lists[shift];
 			free_lists[shift] = b;
 		}
+		cached_bytes += PAGE_SIZE;
 	}
 	struct free_block *b = free_lists[shift];
 	free_lists[shift] = b->next;
+	cached_bytes -= (uint64_t)1 << shift;
 	spin_unlock(&heap_lock, flags);
 	struct block_header *h = (struct block_header *)b;
 	h->magic = MAGIC;
@@ -105,7 +109,16 @@ void free(void *p)
 	struct free_block *b = (struct free_block *)h;
 	b->next = free_lists[h->shift];
 	free_lists[h->shift] = b;
+	cached_bytes += (uint64_t)1 << h->shift;
 	spin_unlock(&heap_lock, flags);
+}
+
+uint64_t heap_cached_bytes(void)
+{
+	uint64_t flags = spin_lock(&heap_lock);
+	uint64_t n = cached_bytes;
+	spin_unlock(&heap_lock, flags);
+	return n;
 }
 
 void *calloc(size_t n, size_t size)

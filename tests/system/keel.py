@@ -15,6 +15,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("KEEL_BUILD", os.path.join(REPO, "build"))
 ISO = os.environ.get("KEEL_ISO", os.path.join(BUILD, "keel.iso"))
+TEST_ISO = os.environ.get("KEEL_TEST_ISO", os.path.join(BUILD, "keel-test.iso"))
 PXE = os.environ.get("KEEL_PXE", os.path.join(BUILD, "pxe"))
 KERNEL = os.environ.get("KEEL_KERNEL", os.path.join(BUILD, "keel.elf"))
 OVMF = os.environ.get("KEEL_OVMF", "/usr/share/ovmf/OVMF.fd")
@@ -238,3 +239,32 @@ class Keel:
             if line.startswith("{"):
                 return json.loads(line)
         raise AssertionError(f"no JSON object in `host show --json` output:\n{out}")
+
+    # -- virtual machines ------------------------------------------------------------------------------
+    def vm(self, name):
+        """`vm show NAME --json` parsed."""
+        out = self.run(f"vm show {name} --json")
+        for line in out.splitlines():
+            if line.strip().startswith("{"):
+                return json.loads(line)
+        raise AssertionError(f"no JSON object in `vm show {name} --json` output:\n{out}")
+
+    def wait_vm_state(self, name, state, timeout=CMD_TIMEOUT):
+        """Wait for the log line that ends a VM (`vm NAME: off: REASON`) when state is Off, then check the
+        state with `vm show`."""
+        if state == "Off":
+            self.wait_for(rf"vm {re.escape(name)}: off: ", timeout)
+        got = self.vm(name)["state"]
+        assert got == state, f"VM {name} is {got}, expected {state}"
+
+    def guest_console(self, name, until, timeout=CMD_TIMEOUT):
+        """Connect to VM `name`'s console, wait for regex `until` in the guest's output, detach with Ctrl-]
+        and return the console text seen (history included)."""
+        start = self.mark()
+        self.send(f"vm connect {name}\r")
+        self.wait_for(r"connected to ")
+        self.wait_for(until, timeout)
+        self.send(b"\x1d")
+        m = self.wait_for(rf"disconnected from '{re.escape(name)}'")
+        self.wait_for(PROMPT_RE)
+        return self.text()[start:m.start()]
