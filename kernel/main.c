@@ -22,8 +22,6 @@
 #include "kernel/version.h"
 #include "shell/serial.h"
 
-#define TIMER_HZ 100
-
 struct boot_info boot_info;
 
 static void on_timer(void *ctx)
@@ -87,11 +85,8 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info_phys)
 	sched_init_cpu(bsp);
 	bsp->online = true;
 
-	/* A fast tick while the other CPUs start: the boot CPU halts between checks, and under emulation the
-	 * tick is what reliably hands the time to the starting CPU. */
-	lapic_timer_start(1000);
+	lapic_timer_start(SCHED_TICK_HZ);
 	smp_start();
-	lapic_timer_start(TIMER_HZ);
 	log_printf("cpu: %u CPUs online\n", cpus_online);
 	log_printf("memory: %llu MiB usable, %llu MiB free\n", (unsigned long long)(phys_total_bytes() >> 20),
 		   (unsigned long long)(phys_free_bytes() >> 20));

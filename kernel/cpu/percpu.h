@@ -34,6 +34,7 @@ struct cpu {
 	struct thread *current;
 	struct thread *idle;
 	struct run_queue run_queue;
+	struct thread *timed_sleepers; /* threads of this CPU in a timed sleep, linked by timer_next */
 	volatile bool need_resched;
 	uint64_t ticks;
 	uint64_t gdt[5];

@@ -22,8 +22,6 @@ struct cpu cpus[MAX_CPUS];
 unsigned cpu_count = 1;
 volatile unsigned cpus_online = 1;
 
-#define TIMER_HZ 100
-
 void cpu_fpu_init(void)
 {
 	write_cr0((read_cr0() & ~(1ull << 2)) | (1ull << 1) | (1ull << 5)); /* EM off, MP, NE */
@@ -41,7 +39,7 @@ static __attribute__((noreturn)) void ap_main(struct cpu *c)
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
 	c->online = true;
 	lapic_send_ipi(cpus[0].apic_id, VECTOR_RESCHEDULE);
-	lapic_timer_start(TIMER_HZ);
+	lapic_timer_start(SCHED_TICK_HZ);
 	sched_idle();
 }
 

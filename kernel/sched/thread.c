@@ -126,6 +126,7 @@ void thread_wake(struct thread *t)
 	int woke = t->state == THREAD_BLOCKED;
 	if (woke) {
 		t->state = THREAD_RUNNABLE;
+		t->wake_tsc = 0;
 		enqueue(&c->run_queue, t);
 	}
 	spin_unlock(&c->run_queue.lock, flags);
@@ -135,6 +136,47 @@ void thread_wake(struct thread *t)
 		c->need_resched = true;
 	else
 		lapic_send_ipi(c->apic_id, VECTOR_RESCHEDULE);
+}
+
+void thread_prepare_sleep(struct thread *self, uint64_t wake_tsc)
+{
+	struct cpu *c = self->cpu;
+	uint64_t flags = spin_lock(&c->run_queue.lock);
+	self->state = THREAD_BLOCKED;
+	self->wake_tsc = wake_tsc;
+	if (wake_tsc && !self->timer_listed) {
+		self->timer_next = c->timed_sleepers;
+		c->timed_sleepers = self;
+		self->timer_listed = true;
+	}
+	spin_unlock(&c->run_queue.lock, flags);
+}
+
+/* Wakes this CPU's timed sleepers whose deadline has passed; the rest stay listed. */
+static void wake_due_sleepers(struct cpu *c)
+{
+	uint64_t now = rdtsc();
+	uint64_t flags = spin_lock(&c->run_queue.lock);
+	struct thread **p = &c->timed_sleepers;
+	while (*p) {
+		struct thread *t = *p;
+		if (t->state != THREAD_BLOCKED || !t->wake_tsc) {
+			*p = t->timer_next; /* woken some other way: its timed sleep is over */
+			t->timer_listed = false;
+			continue;
+		}
+		if (t->wake_tsc <= now) {
+			*p = t->timer_next;
+			t->timer_listed = false;
+			t->wake_tsc = 0;
+			t->state = THREAD_RUNNABLE;
+			enqueue(&c->run_queue, t);
+			c->need_resched = true;
+			continue;
+		}
+		p = &t->timer_next;
+	}
+	spin_unlock(&c->run_queue.lock, flags);
 }
 
 void schedule(void)
@@ -176,6 +218,15 @@ void thread_exit(void)
 {
 	irq_disable();
 	struct thread *t = this_cpu()->current;
+	struct cpu *c = t->cpu;
+	spin_lock(&c->run_queue.lock);
+	for (struct thread **p = &c->timed_sleepers; *p; p = &(*p)->timer_next) {
+		if (*p == t) {
+			*p = t->timer_next;
+			break;
+		}
+	}
+	spin_unlock(&c->run_queue.lock, 0);
 	t->state = THREAD_DEAD;
 	dead_thread[this_cpu()->index] = t;
 	schedule();
@@ -200,6 +251,8 @@ void sched_tick(void)
 {
 	struct cpu *c = this_cpu();
 	c->ticks++;
+	if (c->timed_sleepers)
+		wake_due_sleepers(c);
 	if (c->run_queue.head)
 		c->need_resched = true;
 }

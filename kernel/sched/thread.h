@@ -2,8 +2,12 @@
 #ifndef KERNEL_SCHED_THREAD_H
 #define KERNEL_SCHED_THREAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The scheduler tick on every CPU: the time slice and the resolution of timed sleeps. */
+#define SCHED_TICK_HZ 1000
 
 enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
 
@@ -20,6 +24,9 @@ struct thread {
 	void (*fn)(void *arg);
 	void *arg;
 	void *libc_block; /* musl's per-thread block; FS base while the thread runs */
+	uint64_t wake_tsc;  /* a timed sleep ends here (0: untimed); the tick of the thread's CPU checks it */
+	struct thread *timer_next;
+	bool timer_listed;  /* on its CPU's timed_sleepers list (it may stay listed after an early wake) */
 	uint8_t fpu_state[512] __attribute__((aligned(16)));
 };
 
@@ -32,11 +39,14 @@ __attribute__((noreturn)) void thread_exit(void);
 struct thread *thread_current(void);
 /* Gives the CPU to the next runnable thread, if any. Callable with interrupts on or off. */
 void schedule(void);
+/* Marks the calling thread blocked (with an optional TSC deadline) before it calls schedule(); a wake in
+ * between leaves it runnable, so nothing is lost. Called with interrupts off. */
+void thread_prepare_sleep(struct thread *self, uint64_t wake_tsc);
 /* Makes a blocked thread runnable on its CPU. */
 void thread_wake(struct thread *t);
 /* The idle loop of the calling CPU; never returns. */
 __attribute__((noreturn)) void sched_idle(void);
-/* The timer tick: counts and asks for preemption when others wait. */
+/* The timer tick: wakes timed sleepers that are due, counts, and asks for preemption when others wait. */
 void sched_tick(void);
 
 #endif
