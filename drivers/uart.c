@@ -2,8 +2,10 @@
 #include "drivers/uart.h"
 #include "kernel/arch.h"
 #include "kernel/cpu/irq.h"
+#include "kernel/cpu/percpu.h"
 #include "kernel/sched/spinlock.h"
 #include "kernel/sched/wait.h"
+#include "kernel/time.h"
 
 #define COM1 0x3f8
 #define UART_IRQ 4
@@ -26,7 +28,7 @@ void uart_init(void)
 	outb(COM1 + 0, 1);      /* 115200 baud */
 	outb(COM1 + 1, 0);
 	outb(COM1 + LCR, 0x03); /* 8N1 */
-	outb(COM1 + FCR, 0xc7); /* FIFOs on, cleared, 14-byte threshold */
+	outb(COM1 + FCR, 0x07); /* FIFOs on and cleared; interrupt at the first byte, as typing is slow */
 	outb(COM1 + MCR, 0x0b); /* DTR, RTS, OUT2 (gates the IRQ line) */
 }
 
@@ -46,17 +48,24 @@ void uart_write_unlocked(const char *s, size_t n)
 	}
 }
 
+/* Interrupts stay enabled while a line goes out: at 115200 baud a long line takes milliseconds, and input
+ * arriving meanwhile must not overrun the receive FIFO. The lock is never taken by interrupt handlers. */
 void uart_write(const char *s, size_t n)
 {
-	uint64_t flags = spin_lock(&tx_lock);
+	preempt_disable();
+	while (__atomic_exchange_n(&tx_lock.locked, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
 	uart_write_unlocked(s, n);
-	spin_unlock(&tx_lock, flags);
+	__atomic_store_n(&tx_lock.locked, 0, __ATOMIC_RELEASE);
+	preempt_enable();
 }
 
+/* Drains the receive FIFO into the ring. */
 static void uart_rx_interrupt(void *ctx)
 {
 	(void)ctx;
 	uint64_t flags = spin_lock(&rx_lock);
+	(void)inb(COM1 + FCR); /* IIR: acknowledges the interrupt */
 	while (inb(COM1 + LSR) & LSR_DATA_READY) {
 		uint8_t c = inb(COM1 + RBR);
 		/* A full ring drops new input: the reader is far behind a person typing. */
@@ -80,6 +89,8 @@ static int rx_available(void *ctx)
 	return rx_head != rx_tail;
 }
 
+#define RX_POLL_MS 100
+
 uint8_t uart_read_byte(void)
 {
 	for (;;) {
@@ -90,6 +101,9 @@ uint8_t uart_read_byte(void)
 			return c;
 		}
 		spin_unlock(&rx_lock, flags);
-		wait_until(&rx_wait, rx_available, NULL);
+		/* An edge-triggered interrupt can be lost when a byte lands while the line is still raised, so the
+		 * reader also looks at the port itself every 100 ms. */
+		if (!wait_until_deadline(&rx_wait, rx_available, NULL, rdtsc() + time_tsc_hz() / 1000 * RX_POLL_MS))
+			uart_rx_interrupt(NULL);
 	}
 }

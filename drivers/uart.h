@@ -8,7 +8,7 @@
 
 /* Programs COM1 for 115200 8N1 with FIFOs; call once, first thing at boot. */
 void uart_init(void);
-/* Writes n bytes, turning "\n" into "\r\n". Safe from any CPU and thread. */
+/* Writes n bytes, turning "\n" into "\r\n". Safe from any CPU and thread, never from an interrupt handler. */
 void uart_write(const char *s, size_t n);
 /* The same without taking the port's lock: only for the panic report. */
 void uart_write_unlocked(const char *s, size_t n);

@@ -74,6 +74,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info_phys)
 	struct cpu *bsp = &cpus[0];
 	idt_init();
 	cpu_tables_init(bsp);
+	percpu_ready = true;
 	if (acpi_init(&boot_info))
 		log_printf("acpi: no usable ACPI tables; running on the boot CPU only\n");
 	lapic_enable();

@@ -36,6 +36,7 @@ struct cpu {
 	struct run_queue run_queue;
 	struct thread *timed_sleepers; /* threads of this CPU in a timed sleep, linked by timer_next */
 	volatile bool need_resched;
+	unsigned preempt_disabled; /* nesting count: while non-zero, interrupts do not switch threads */
 	uint64_t ticks;
 	uint64_t gdt[5];
 	struct tss tss;
@@ -50,6 +51,23 @@ static inline struct cpu *this_cpu(void)
 	struct cpu *c;
 	__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
 	return c;
+}
+
+/* Set once the boot CPU's per-CPU data exists (GS points at it). */
+extern bool percpu_ready;
+
+/* Keeps the running thread on this CPU until preempt_enable, with interrupts still served: for locks held
+ * across slow work (the console) that interrupt handlers never take. */
+static inline void preempt_disable(void)
+{
+	if (percpu_ready)
+		this_cpu()->preempt_disabled++;
+}
+
+static inline void preempt_enable(void)
+{
+	if (percpu_ready)
+		this_cpu()->preempt_disabled--;
 }
 
 #endif

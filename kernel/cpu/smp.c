@@ -21,6 +21,7 @@ extern char ap_cr3[], ap_efer[], ap_stack[], ap_cpu[], ap_entry_address[];
 struct cpu cpus[MAX_CPUS];
 unsigned cpu_count = 1;
 volatile unsigned cpus_online = 1;
+bool percpu_ready;
 
 void cpu_fpu_init(void)
 {

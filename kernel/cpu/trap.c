@@ -19,6 +19,6 @@ void trap_entry(struct trap_frame *f)
 	if (f->vector < 32)
 		panic_exception(f);
 	irq_dispatch((uint8_t)f->vector);
-	if (this_cpu()->need_resched)
+	if (this_cpu()->need_resched && !this_cpu()->preempt_disabled)
 		schedule();
 }

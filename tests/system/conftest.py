@@ -52,3 +52,22 @@ def pytest_runtest_makereport(item, call):
         return
     for m in getattr(item, "keel_machines", []):
         report.sections.append((f"serial tail ({m.boot}; full log {m.log_path})", m.tail(40)))
+
+
+@pytest.fixture
+def bochs(request):
+    """bochs(**kwargs) → a started bochs.Bochs (model=, cpus=, megs=, iso=); killed at teardown."""
+    import bochs as bochs_module
+    machines = getattr(request.node, "keel_machines", None)
+    if machines is None:
+        machines = request.node.keel_machines = []
+
+    def start(**kwargs):
+        base = log_name(request.node.name)
+        m = bochs_module.Bochs(os.path.join(LOGS, f"{base}-bochs{len(machines) + 1}.log"), **kwargs)
+        machines.append(m)
+        return m.start()
+
+    yield start
+    for m in machines:
+        m.kill()
