@@ -20,6 +20,7 @@
 #include "kernel/settings.h"
 #include "kernel/time.h"
 #include "kernel/version.h"
+#include "kernel/wallclock.h"
 #include "shell/serial.h"
 
 struct boot_info boot_info;
@@ -80,6 +81,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info_phys)
 	lapic_enable();
 	bsp->apic_id = lapic_id();
 	time_init();
+	wallclock_init();
 	irq_init();
 	irq_register_vector(VECTOR_TIMER, on_timer, NULL);
 	irq_register_vector(VECTOR_RESCHEDULE, on_reschedule, NULL);

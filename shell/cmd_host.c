@@ -9,6 +9,7 @@
 #include "kernel/settings.h"
 #include "kernel/time.h"
 #include "kernel/version.h"
+#include "kernel/wallclock.h"
 #include "shell/json.h"
 #include "shell/registry.h"
 
@@ -55,6 +56,7 @@ static int show_json(struct shell_ctx *ctx)
 			json_string(&w, features[i].name);
 	json_array_end(&w);
 	json_kv_uint(&w, "uptime_ms", time_uptime_ms());
+	json_kv_uint(&w, "time_unix", wallclock_unix_seconds());
 	json_object_end(&w);
 	if (json_finish(&w)) {
 		shell_printf(ctx, "error: host show: JSON output too large\n");
