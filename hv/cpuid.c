@@ -26,7 +26,7 @@ static void leaf_features(const struct vcpu *v, uint32_t subleaf, uint32_t r[4])
 	(void)subleaf;
 	/* EBX: CLFLUSH line size kept; logical CPU count and this vCPU's initial APIC ID. */
 	r[1] = (r[1] & 0xff00u) | ((uint32_t)v->vm->config.cpus << 16) | ((uint32_t)v->index << 24);
-	r[2] |= 1u << 31; /* a hypervisor is present */
+	r[2] |= (1u << 31) | (1u << 24); /* a hypervisor is present; TSC-deadline timer */
 	if (v->vm->config.cpus > 1)
 		r[3] |= 1u << 28; /* HTT: the count in EBX is valid */
 }
@@ -56,7 +56,8 @@ static void leaf_address_sizes(const struct vcpu *v, uint32_t subleaf, uint32_t 
 #define ALL 0xffffffffu
 static const struct cpuid_row table[] = {
 	{ 0x00000000, { ALL, ALL, ALL, ALL }, leaf_basic_max },
-	/* ECX: SSE3, PCLMUL, SSSE3, CX16, SSE4.1/4.2, MOVBE, POPCNT, AES, RDRAND (FMA needs AVX: hidden).
+	/* ECX: SSE3, PCLMUL, SSSE3, CX16, SSE4.1/4.2, MOVBE, POPCNT, TSC-deadline (set below: the local APIC
+	 * model has it whatever the host's), AES, RDRAND (FMA needs AVX: hidden).
 	 * EDX: the architectural basics without MCE/MCA, PSN, DS, ACPI thermal, SS, TM, PBE. */
 	{ 0x00000001, { ALL, 0x0000ff00u, 0x42d82203u, 0x078bbb7fu }, leaf_features },
 	/* EBX: FSGSBASE, BMI1, SMEP, BMI2, ERMS, RDSEED, ADX, SMAP, CLFLUSHOPT. */

@@ -6,22 +6,24 @@
 #include "hv/backend.h"
 #include "hv/decode/x86_emulate.h"
 #include "hv/mmio.h"
+#include "hv/platform.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 
+/* The callbacks' ctx is the vCPU: its local APIC answers at the same address as every other vCPU's. */
 static int read_phys(void *ctx, uint64_t gpa, void *buf, size_t len)
 {
-	return guest_memory_read(&((struct vm *)ctx)->memory, gpa, buf, len);
+	return guest_memory_read(&((struct vcpu *)ctx)->vm->memory, gpa, buf, len);
 }
 
 static int write_phys(void *ctx, uint64_t gpa, const void *buf, size_t len)
 {
-	return guest_memory_write(&((struct vm *)ctx)->memory, gpa, buf, len);
+	return guest_memory_write(&((struct vcpu *)ctx)->vm->memory, gpa, buf, len);
 }
 
 static int cmpxchg_phys(void *ctx, uint64_t gpa, uint64_t old, uint64_t val, unsigned size)
 {
-	void *p = guest_memory_ptr(&((struct vm *)ctx)->memory, gpa, size);
+	void *p = guest_memory_ptr(&((struct vcpu *)ctx)->vm->memory, gpa, size);
 	if (!p || (size != 4 && size != 8) || (gpa & (size - 1)))
 		return -EFAULT;
 	if (size == 4) {
@@ -36,13 +38,17 @@ static int cmpxchg_phys(void *ctx, uint64_t gpa, uint64_t old, uint64_t val, uns
 
 static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
-	*val = io_bus_mmio_read(&((struct vm *)ctx)->bus, gpa, size);
+	struct vcpu *v = ctx;
+	if (!platform_local_mmio(v, gpa, size, false, val))
+		*val = io_bus_mmio_read(&v->vm->bus, gpa, size);
 	return 0;
 }
 
 static int mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
-	io_bus_mmio_write(&((struct vm *)ctx)->bus, gpa, size, val);
+	struct vcpu *v = ctx;
+	if (!platform_local_mmio(v, gpa, size, true, &val))
+		io_bus_mmio_write(&v->vm->bus, gpa, size, val);
 	return 0;
 }
 
@@ -68,7 +74,7 @@ void mmio_emulate(struct vcpu *v, const struct vcpu_exit *e)
 	uint8_t bytes[X86_INSN_MAX];
 	size_t len = 0;
 	struct x86_fault fault;
-	int fetch = x86_fetch(&s, &mem_ops, vm, bytes, &len, &fault);
+	int fetch = x86_fetch(&s, &mem_ops, v, bytes, &len, &fault);
 	struct x86_insn insn;
 	int err = x86_decode(bytes, len, x86_cpu_mode(&s), &insn);
 	if (err == -EINVAL && fetch == -EFAULT) {
@@ -84,7 +90,7 @@ void mmio_emulate(struct vcpu *v, const struct vcpu_exit *e)
 				   err == -ENOTSUP ? "unsupported instruction " : "code not in RAM ", hex);
 		return;
 	}
-	err = x86_emulate_mmio(&s, &insn, &mem_ops, vm, &fault);
+	err = x86_emulate_mmio(&s, &insn, &mem_ops, v, &fault);
 	if (err == -EFAULT) {
 		inject_fault(v, &fault);
 		return;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include "hv/backend.h"
 #include "hv/msr.h"
+#include "hv/platform.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "kernel/arch.h"
@@ -13,6 +14,7 @@
 #define MSR_APIC_BASE_GUEST 0x1b
 #define MSR_PATCH_LEVEL 0x8b
 #define MSR_MTRR_CAP 0xfe
+#define MSR_TSC_DEADLINE 0x6e0
 #define MSR_MCG_CAP 0x179
 #define MSR_MCG_STATUS 0x17a
 #define MSR_MTRR_PHYS_FIRST 0x200
@@ -71,6 +73,8 @@ int msr_guest_access(struct vcpu *v, bool write, uint32_t index, uint64_t *value
 			return 0;
 		}
 		return (*value & ~0xfffull) == APIC_BASE_DEFAULT ? 0 : -EINVAL;
+	case MSR_TSC_DEADLINE:
+		return platform_lapic_tsc_deadline(v, write, value);
 	case MSR_MTRR_CAP:
 		if (write)
 			return -EINVAL;

@@ -78,6 +78,13 @@ static int halt_over(void *ctx)
 	return vm->stop_requested || vm->pause_requested || platform_interrupt_pending(v);
 }
 
+/* A halted vCPU (or one waiting for its start-up IPI) sleeps until an interrupt or its next device timer. */
+static void sleep_until_event(struct vcpu *v, uint64_t next_timer_tsc)
+{
+	if (!platform_interrupt_pending(v))
+		wait_until_deadline(&v->vm->state_wait, halt_over, v, next_timer_tsc);
+}
+
 static void handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct vm *vm = v->vm;
@@ -143,13 +150,10 @@ void vcpu_main(void *arg)
 			__atomic_sub_fetch(&vm->paused_vcpus, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
-		platform_deliver_interrupts(v);
-		if (v->halted) {
-			if (!platform_interrupt_pending(v)) {
-				wait_until(&vm->state_wait, halt_over, v);
-				continue;
-			}
-			v->halted = false;
+		uint64_t next_timer = platform_deliver_interrupts(v);
+		if (v->halted || v->waiting_for_sipi) {
+			sleep_until_event(v, next_timer);
+			continue;
 		}
 		hv->vcpu_run(v, &e);
 		__atomic_add_fetch(&vm->exits, 1, __ATOMIC_RELAXED);

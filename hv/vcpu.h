@@ -20,6 +20,7 @@ struct vcpu {
 	uint64_t gpr[16];
 	uint64_t rip, rflags;
 	bool halted;
+	bool waiting_for_sipi;     /* an application processor before its start-up IPI, or after an INIT */
 	uint64_t mtrr[28];         /* variable, fixed and default-type MTRRs, as hv/msr.c numbers them */
 	void *backend;             /* the backend's per-vCPU state */
 };

@@ -150,16 +150,31 @@ static void teardown(struct vm *vm)
 	vm->pause_requested = false;
 	set_state(vm, VM_OFF);
 	/* Logged once the VM is really Off, so whoever reads this line finds it Off. */
-	if (vm->off_reason[0])
+	if (vm->off_reason[0] && !vm->reset_requested)
 		log_printf("vm %s: off: %s\n", vm->config.name, vm->off_reason);
 }
 
 void vm_vcpu_exited(struct vm *vm)
 {
-	if (__atomic_sub_fetch(&vm->running_vcpus, 1, __ATOMIC_SEQ_CST) == 0)
-		teardown(vm);
-	else
+	if (__atomic_sub_fetch(&vm->running_vcpus, 1, __ATOMIC_SEQ_CST) != 0) {
 		wait_wake_all(&vm->state_wait);
+		return;
+	}
+	bool restart = vm->reset_requested;
+	teardown(vm);
+	vm->reset_requested = false;
+	if (restart) {
+		log_printf("vm %s: reset by the guest; starting again\n", vm->config.name);
+		char err[160];
+		if (vm_start(vm->config.name, err, sizeof err))
+			log_printf("vm %s: cannot start again after the guest's reset: %s\n", vm->config.name, err);
+	}
+}
+
+void vm_reset_from_guest(struct vm *vm)
+{
+	vm->reset_requested = true;
+	vm_stop_from_guest(vm, "reset by the guest");
 }
 
 static int map_ram(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t len) { return hv->vm_map(ctx, gpa, hpa, len); }
@@ -274,6 +289,7 @@ int vm_turnoff(const char *name, char *err, size_t errlen)
 		FAIL(-EINVAL, "VM '%s' is Off already", name);
 	if (s == VM_STARTING)
 		FAIL(-EBUSY, "VM '%s' is Starting; try again", name);
+	vm->reset_requested = false;
 	vm_stop_from_guest(vm, "turned off from the shell");
 	wait_wake_all(&vm->state_wait); /* a paused vCPU waits there */
 	wait_until(&vm->state_wait, is_off, vm);

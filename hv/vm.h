@@ -55,6 +55,9 @@ struct vm {
 	struct wait_queue console_wait;
 	volatile unsigned connections;  /* `vm connect` sessions attached; a connected VM cannot be deleted */
 	uint64_t exits;                 /* VM exits since the last start */
+	volatile bool reset_requested;  /* the guest reset itself: start again after the stop */
+	uint8_t cmos[128];              /* the CMOS bytes kept across a guest's reset */
+	bool cmos_saved;
 };
 
 /* All calls return 0 or a negative errno and write a one-line reason into err (errlen bytes) on failure;
@@ -77,6 +80,8 @@ const char *vm_state_name(enum vm_state s);
 /* Stops the VM from one of its own vCPUs (triple fault, power off, a guest Keel cannot run): the reason
  * goes to the log and into off_reason. */
 void vm_stop_from_guest(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The guest reset the machine: the VM stops and starts again, fresh but for its CMOS. */
+void vm_reset_from_guest(struct vm *vm);
 /* Appends guest console output to the ring and wakes a connected reader. */
 void vm_console_write(struct vm *vm, const char *s, size_t n);
 /* Copies console bytes from position *pos (a count of bytes ever written) up to the newest into buf (at most

@@ -24,16 +24,26 @@ test_x86_decode_SRCS  := hv/decode/x86_decode.c
 test_x86_walk_SRCS    := hv/decode/x86_walk.c
 test_x86_emulate_SRCS := hv/decode/x86_emulate.c hv/decode/x86_decode.c hv/decode/x86_walk.c
 test_x86_access_SRCS  := $(test_x86_emulate_SRCS)
+test_dev_uart16550_SRCS := hv/dev/uart16550.c
+test_dev_pic8259_SRCS   := hv/dev/pic8259.c
+test_dev_pit8254_SRCS   := hv/dev/pit8254.c
+test_dev_rtc_SRCS       := hv/dev/rtc.c
+test_dev_ioapic_SRCS    := hv/dev/ioapic.c
+test_dev_lapic_SRCS     := hv/dev/lapic.c
+test_dev_acpi_pm_SRCS   := hv/dev/acpi_pm.c
+test_dev_reset_SRCS     := hv/dev/reset.c
 
 fuzz_config_SRCS    := kernel/config.c
 fuzz_grammar_SRCS   := shell/grammar.c shell/command.c
 fuzz_line_edit_SRCS := shell/line_edit.c
 fuzz_x86_decode_SRCS := hv/decode/x86_decode.c hv/decode/x86_emulate.c hv/decode/x86_walk.c
+fuzz_dev_io_SRCS := hv/dev/uart16550.c hv/dev/pic8259.c hv/dev/pit8254.c hv/dev/rtc.c hv/dev/ioapic.c \
+	hv/dev/lapic.c hv/dev/acpi_pm.c hv/dev/reset.c
 
 UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 # Any header of the pure modules may change what a test sees: rebuild on all of them.
-UNIT_HEADERS := $(wildcard kernel/*.h kernel/mm/*.h shell/*.h hv/decode/*.h tests/unit/*.h)
+UNIT_HEADERS := $(wildcard kernel/*.h kernel/mm/*.h shell/*.h hv/decode/*.h hv/dev/*.h tests/unit/*.h)
 
 # A test that fails to build leaves no binary behind; the run below counts it as failed and goes on.
 define UNIT_RULE

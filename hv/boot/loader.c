@@ -27,6 +27,6 @@ int loader_load(struct vm *vm, char *err, size_t errlen)
 	}
 	hv->vcpu_reset_real(vm->vcpus[0], 0, LOADER_FLAT_ADDRESS);
 	for (unsigned i = 1; i < vm->config.cpus; i++)
-		vm->vcpus[i]->halted = true; /* application processors wait for the guest's start-up IPI */
+		vm->vcpus[i]->waiting_for_sipi = true;
 	return 0;
 }

@@ -202,6 +202,6 @@ int loader_multiboot(struct vm *vm, const uint8_t *image, size_t size, char *err
 	boot->gpr[REG_RAX] = MULTIBOOT_BOOTLOADER_MAGIC;
 	boot->gpr[REG_RBX] = INFO_BASE;
 	for (unsigned i = 1; i < vm->config.cpus; i++)
-		vm->vcpus[i]->halted = true; /* application processors wait for the guest's start-up IPI */
+		vm->vcpus[i]->waiting_for_sipi = true;
 	return 0;
 }

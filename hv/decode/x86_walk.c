@@ -17,8 +17,10 @@
 #define PTE64_ADDR  UINT64_C(0x000ffffffffff000)
 #define PTE32_ADDR  UINT64_C(0xfffff000)
 
-/* A PAE PDPTE has no permission bits: bits 1, 2 and 5-8 are reserved, and so is bit 63. */
-#define PDPTE_PAE_RSVD (UINT64_C(0x1e6) | PTE_NX)
+/* A PAE PDPTE has no permission bits: bits 1, 2 and 6-8 are reserved, and so is bit 63. Bit 5 is
+ * reserved too on paper, but QEMU's emulated CPUs set it as an accessed bit while walking: tolerate it, as it
+ * is the guest's own table and grants nothing. */
+#define PDPTE_PAE_RSVD (UINT64_C(0x1c6) | PTE_NX)
 
 #define MAX_LEVELS 5
 

@@ -63,8 +63,6 @@ void pic8259_init(struct pic8259 *pic, struct dev_irq_line intr)
 	pic->chip[1].base = 0x70;
 	pic->chip[0].imr = 0xFF;
 	pic->chip[1].imr = 0xFF;
-	pic->chip[1].icw3 = PIC8259_CASCADE_IRQ;
-	pic->chip[0].icw3 = 1u << PIC8259_CASCADE_IRQ;
 }
 
 static uint8_t chip_poll(struct pic8259 *pic, struct pic8259_chip *c)
@@ -143,8 +141,7 @@ static void write_port1(struct pic8259_chip *c, uint8_t value)
 		c->base = value & 0xF8;
 		c->init_step = c->single ? (c->icw4_needed ? 4 : 0) : 3;
 		break;
-	case 3:
-		c->icw3 = value;
+	case 3:   /* ICW3: the cascade is wired to IRQ 2 whatever the guest says */
 		c->init_step = c->icw4_needed ? 4 : 0;
 		break;
 	case 4:

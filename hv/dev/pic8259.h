@@ -23,7 +23,6 @@ struct pic8259_chip {
 	uint8_t elcr;        /* 1 = level-triggered input */
 	uint8_t lines;       /* input levels as last set */
 	uint8_t base;        /* vector base from ICW2 */
-	uint8_t icw3;
 	uint8_t init_step;   /* 0 = initialized; 2, 3, 4 = next ICW expected */
 	bool icw4_needed, single, ltim, auto_eoi;
 	bool read_isr;       /* OCW3: port 0 reads ISR instead of IRR */

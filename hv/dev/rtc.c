@@ -9,6 +9,13 @@
 #define UIP_NS       244000u        /* UIP rises this long before each update */
 #define MAX_UNIX     253402300799ll /* 9999-12-31 23:59:59 */
 
+/* Internally, times (t, ref_ns, checked_ns) are guest now_ns plus one second, so that the host's last second
+ * boundary, which may precede guest time 0, can be the clock's phase reference. */
+static uint64_t timeline(uint64_t now_ns)
+{
+	return dev_add_sat(now_ns, DEV_NS_PER_SEC);
+}
+
 /* A broken-down time. */
 struct tm_rtc {
 	int64_t year;
@@ -87,11 +94,11 @@ static unsigned decode_hour(const struct rtc *rtc, uint8_t v)
 	return decode(rtc, v & 0x7F) % 12 + ((v & 0x80) ? 12 : 0);
 }
 
-static int64_t clock_secs(const struct rtc *rtc, uint64_t now_ns)
+static int64_t clock_secs(const struct rtc *rtc, uint64_t t)
 {
-	if ((rtc->cmos[RTC_REG_B] & RTC_B_SET) || now_ns <= rtc->ref_ns)
+	if ((rtc->cmos[RTC_REG_B] & RTC_B_SET) || t <= rtc->ref_ns)
 		return rtc->base_sec;
-	return rtc->base_sec + (int64_t)((now_ns - rtc->ref_ns) / DEV_NS_PER_SEC);
+	return rtc->base_sec + (int64_t)((t - rtc->ref_ns) / DEV_NS_PER_SEC);
 }
 
 /* Periodic interrupt period in 32.768 kHz ticks, 0 when rate select is 0. Rates 1 and 2 are 8 and 9's. */
@@ -170,42 +177,44 @@ static void update_irq(struct rtc *rtc)
 	}
 }
 
-/* Sets the flags of the events in (checked_ns, now_ns]. Updates (and so alarms) stop while SET is on. */
-static void sync(struct rtc *rtc, uint64_t now_ns)
+/* Sets the flags of the events in (checked_ns, t]. Updates (and so alarms) stop while SET is on. */
+static void sync(struct rtc *rtc, uint64_t t)
 {
 	uint64_t ticks = periodic_ticks(rtc), s0, s1;
 	int64_t at;
 
-	if (now_ns <= rtc->checked_ns)
+	if (t <= rtc->checked_ns)
 		return;
-	if (ticks && periodic_index(rtc, now_ns, ticks) > periodic_index(rtc, rtc->checked_ns, ticks))
+	if (ticks && periodic_index(rtc, t, ticks) > periodic_index(rtc, rtc->checked_ns, ticks))
 		rtc->flags |= RTC_C_PF;
 	s0 = seconds_index(rtc, rtc->checked_ns);
-	s1 = seconds_index(rtc, now_ns);
+	s1 = seconds_index(rtc, t);
 	if (!(rtc->cmos[RTC_REG_B] & RTC_B_SET) && s1 > s0) {
 		rtc->flags |= RTC_C_UF;
 		at = alarm_next(rtc, rtc->base_sec + (int64_t)s0);
 		if (at <= rtc->base_sec + (int64_t)s1)
 			rtc->flags |= RTC_C_AF;
 	}
-	rtc->checked_ns = now_ns;
+	rtc->checked_ns = t;
 	update_irq(rtc);
 }
 
-void rtc_init(struct rtc *rtc, struct dev_irq_line irq, uint64_t unix_seconds, uint64_t now_ns)
+void rtc_init(struct rtc *rtc, struct dev_irq_line irq, uint64_t unix_ns, uint64_t now_ns)
 {
+	uint64_t t = timeline(now_ns);
+
 	memset(rtc, 0, sizeof(*rtc));
 	rtc->irq = irq;
 	rtc->cmos[RTC_REG_A] = 0x26;
 	rtc->cmos[RTC_REG_B] = RTC_B_24H;
-	rtc->base_sec = unix_seconds > (uint64_t)MAX_UNIX ? MAX_UNIX : (int64_t)unix_seconds;
-	rtc->ref_ns = now_ns;
-	rtc->checked_ns = now_ns;
+	rtc->base_sec = (int64_t)(unix_ns / DEV_NS_PER_SEC);
+	rtc->ref_ns = t - unix_ns % DEV_NS_PER_SEC;   /* updates in phase with the host's seconds */
+	rtc->checked_ns = t;
 }
 
-static uint8_t read_reg(struct rtc *rtc, uint64_t now_ns, uint8_t index)
+static uint8_t read_reg(struct rtc *rtc, uint64_t t, uint8_t index)
 {
-	struct tm_rtc tm = civil_from_secs(clock_secs(rtc, now_ns));
+	struct tm_rtc tm = civil_from_secs(clock_secs(rtc, t));
 	uint8_t v;
 
 	switch (index) {
@@ -219,12 +228,12 @@ static uint8_t read_reg(struct rtc *rtc, uint64_t now_ns, uint8_t index)
 	case RTC_CENTURY:      return encode(rtc, (unsigned)(tm.year / 100));
 	case RTC_REG_A:
 		v = rtc->cmos[RTC_REG_A];
-		if (!(rtc->cmos[RTC_REG_B] & RTC_B_SET) && now_ns >= rtc->ref_ns &&
-		    (now_ns - rtc->ref_ns) % DEV_NS_PER_SEC >= DEV_NS_PER_SEC - UIP_NS)
+		if (!(rtc->cmos[RTC_REG_B] & RTC_B_SET) && t >= rtc->ref_ns &&
+		    (t - rtc->ref_ns) % DEV_NS_PER_SEC >= DEV_NS_PER_SEC - UIP_NS)
 			v |= RTC_A_UIP;
 		return v;
 	case RTC_REG_C:
-		sync(rtc, now_ns);
+		sync(rtc, t);
 		v = rtc->flags;
 		if (v & rtc->cmos[RTC_REG_B] & (RTC_C_PF | RTC_C_AF | RTC_C_UF))
 			v |= RTC_C_IRQF;
@@ -240,9 +249,9 @@ static uint8_t read_reg(struct rtc *rtc, uint64_t now_ns, uint8_t index)
 
 /* A write to a time field: the guest's clock moves by the difference (keeping its phase within the second).
  * Values are clamped into range; the day of the week follows from the date and is not writable. */
-static void write_time(struct rtc *rtc, uint64_t now_ns, uint8_t index, uint8_t value)
+static void write_time(struct rtc *rtc, uint64_t t, uint8_t index, uint8_t value)
 {
-	int64_t before = clock_secs(rtc, now_ns), after;
+	int64_t before = clock_secs(rtc, t), after;
 	struct tm_rtc tm = civil_from_secs(before);
 	unsigned v = index == RTC_HOURS ? decode_hour(rtc, value) : decode(rtc, value);
 
@@ -261,24 +270,24 @@ static void write_time(struct rtc *rtc, uint64_t now_ns, uint8_t index, uint8_t 
 	rtc->base_sec += after - before;
 }
 
-static void write_reg_b(struct rtc *rtc, uint64_t now_ns, uint8_t value)
+static void write_reg_b(struct rtc *rtc, uint64_t t, uint8_t value)
 {
 	uint8_t old = rtc->cmos[RTC_REG_B];
 
 	if (value & RTC_B_SET) {
 		value &= (uint8_t)~RTC_B_UIE;   /* SET clears UIE */
 		if (!(old & RTC_B_SET))
-			rtc->base_sec = clock_secs(rtc, now_ns);   /* freeze */
+			rtc->base_sec = clock_secs(rtc, t);   /* freeze */
 	} else if (old & RTC_B_SET) {
-		rtc->ref_ns = now_ns;   /* restart: the first update comes a second after SET is cleared */
+		rtc->ref_ns = t;   /* restart: the first update comes a second after SET is cleared */
 	}
 	rtc->cmos[RTC_REG_B] = value;
 	update_irq(rtc);
 }
 
-static void write_reg(struct rtc *rtc, uint64_t now_ns, uint8_t index, uint8_t value)
+static void write_reg(struct rtc *rtc, uint64_t t, uint8_t index, uint8_t value)
 {
-	sync(rtc, now_ns);
+	sync(rtc, t);
 	switch (index) {
 	case RTC_SECONDS:
 	case RTC_MINUTES:
@@ -287,7 +296,7 @@ static void write_reg(struct rtc *rtc, uint64_t now_ns, uint8_t index, uint8_t v
 	case RTC_MONTH:
 	case RTC_YEAR:
 	case RTC_CENTURY:
-		write_time(rtc, now_ns, index, value);
+		write_time(rtc, t, index, value);
 		break;
 	case RTC_DAY_OF_WEEK:
 	case RTC_REG_C:
@@ -297,7 +306,7 @@ static void write_reg(struct rtc *rtc, uint64_t now_ns, uint8_t index, uint8_t v
 		rtc->cmos[RTC_REG_A] = value & 0x7F;
 		break;
 	case RTC_REG_B:
-		write_reg_b(rtc, now_ns, value);
+		write_reg_b(rtc, t, value);
 		break;
 	default:
 		rtc->cmos[index] = value;
@@ -307,7 +316,7 @@ static void write_reg(struct rtc *rtc, uint64_t now_ns, uint8_t index, uint8_t v
 
 uint64_t rtc_read(struct rtc *rtc, uint64_t now_ns, unsigned offset, unsigned size)
 {
-	uint64_t v = 0;
+	uint64_t v = 0, t = timeline(now_ns);
 
 	if (size > 8)
 		size = 8;
@@ -315,7 +324,7 @@ uint64_t rtc_read(struct rtc *rtc, uint64_t now_ns, unsigned offset, unsigned si
 		uint8_t b = 0xFF;
 
 		if (offset + i == 1 && offset <= 1)
-			b = read_reg(rtc, now_ns, rtc->index);
+			b = read_reg(rtc, t, rtc->index);
 		v |= (uint64_t)b << (8 * i);
 	}
 	return v;
@@ -323,6 +332,8 @@ uint64_t rtc_read(struct rtc *rtc, uint64_t now_ns, unsigned offset, unsigned si
 
 void rtc_write(struct rtc *rtc, uint64_t now_ns, unsigned offset, unsigned size, uint64_t value)
 {
+	uint64_t t = timeline(now_ns);
+
 	if (size > 8)
 		size = 8;
 	for (unsigned i = 0; i < size && offset < RTC_PORTS && i < RTC_PORTS - offset; i++) {
@@ -331,7 +342,7 @@ void rtc_write(struct rtc *rtc, uint64_t now_ns, unsigned offset, unsigned size,
 		if (offset + i == 0)
 			rtc->index = b & 0x7F;
 		else
-			write_reg(rtc, now_ns, rtc->index, b);
+			write_reg(rtc, t, rtc->index, b);
 	}
 }
 
@@ -348,8 +359,8 @@ uint64_t rtc_next_deadline(const struct rtc *rtc)
 
 		best = dev_add_sat(rtc->ref_ns, dev_ticks_to_ns(k * ticks, DIVIDER_HZ));
 	}
-	if (b & RTC_B_SET)
-		return best;
+	if (b & RTC_B_SET)   /* no updates, no alarms */
+		return best == UINT64_MAX ? UINT64_MAX : best - DEV_NS_PER_SEC;
 	s0 = seconds_index(rtc, rtc->checked_ns);
 	boundary = rtc->ref_ns + s0 * DEV_NS_PER_SEC;   /* the last update, at or before checked_ns */
 	if ((b & RTC_B_UIE) && dev_add_sat(boundary, DEV_NS_PER_SEC) < best)
@@ -363,12 +374,12 @@ uint64_t rtc_next_deadline(const struct rtc *rtc)
 				best = t;
 		}
 	}
-	return best;
+	return best == UINT64_MAX ? UINT64_MAX : best - DEV_NS_PER_SEC;
 }
 
 void rtc_advance(struct rtc *rtc, uint64_t now_ns)
 {
-	sync(rtc, now_ns);
+	sync(rtc, timeline(now_ns));
 }
 
 void rtc_set_memory_size(struct rtc *rtc, uint64_t ram_below_4g, uint64_t ram_above_4g)

@@ -50,14 +50,15 @@ struct rtc {
 	uint8_t index;
 	uint8_t flags;         /* register C's PF, AF, UF */
 	int64_t base_sec;      /* the clock's Unix time at ref_ns (while SET: the frozen time) */
+	/* Both on the guest clock plus one second (rtc.c says why): */
 	uint64_t ref_ns;       /* updates happen at ref_ns + k seconds; periodic ticks are phased on it too */
 	uint64_t checked_ns;   /* flags account for every event up to this time */
 };
 
-/* Starts the clock at unix_seconds (host time, clamped to year 9999) at now_ns: register A = 0x26 (32.768 kHz,
- * no periodic rate), B = 0x02 (24-hour, BCD, no interrupts), D = VRT, RAM zeroed. irq is driven high while
- * register C's IRQF is set. */
-void rtc_init(struct rtc *rtc, struct dev_irq_line irq, uint64_t unix_seconds, uint64_t now_ns);
+/* Starts the clock: the host's Unix time was unix_ns at guest time now_ns. Updates happen in phase with the
+ * host's seconds. Register A = 0x26 (32.768 kHz, rate 6 selected, PIE off), B = 0x02 (24-hour, BCD, no
+ * interrupts), D = VRT, RAM zeroed. irq is driven high while register C's IRQF is set. */
+void rtc_init(struct rtc *rtc, struct dev_irq_line irq, uint64_t unix_ns, uint64_t now_ns);
 
 /* A guest access at 0x70 + offset, byte by byte: offset 0 writes the index (reads 0xFF), offset 1 the
  * selected register. Reading C returns and clears the flags and lowers irq. Time writes adjust the guest's

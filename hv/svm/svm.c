@@ -311,6 +311,9 @@ static void svm_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 
 	vmcb->save.rax = v->gpr[REG_RAX];
 	vmcb->save.rsp = v->gpr[REG_RSP];
+	/* Keel completed an instruction (RIP moved): an interrupt shadow (STI; HLT) ended with it. */
+	if (vmcb->save.rip != v->rip)
+		vmcb->control.interrupt_shadow = 0;
 	vmcb->save.rip = v->rip;
 	vmcb->save.rflags = v->rflags;
 	vmcb->control.next_rip = 0;
@@ -346,8 +349,9 @@ static void svm_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 static bool svm_vcpu_interruptible(struct vcpu *v)
 {
 	struct vmcb *vmcb = ((struct svm_vcpu *)v->backend)->vmcb;
-	return (v->rflags & (1u << 9)) && !(vmcb->control.interrupt_shadow & 1) &&
-	       !(vmcb->control.event_inject & SVM_EVENT_VALID);
+	/* The shadow holds only while RIP still points at the instruction it covers. */
+	bool shadow = (vmcb->control.interrupt_shadow & 1) && vmcb->save.rip == v->rip;
+	return (v->rflags & (1u << 9)) && !shadow && !(vmcb->control.event_inject & SVM_EVENT_VALID);
 }
 
 static void svm_vcpu_inject(struct vcpu *v, enum vcpu_event_type type, uint8_t vector, bool has_error,

@@ -184,8 +184,9 @@ static void test_level_and_elcr(void)
 	setup(&p, 0x20, 0x28);
 	pic8259_write(&p, PIC8259_WIN_ELCR, 0, 2, 0xFFFF);
 	CHECK_EQ(pic8259_read(&p, PIC8259_WIN_ELCR, 0, 2), 0xDEF8);   /* 0, 1, 2, 8, 13 always edge */
-	pic8259_write(&p, PIC8259_WIN_ELCR, 1, 1, 0x02);              /* IRQ 9 level only */
+	pic8259_write(&p, PIC8259_WIN_ELCR, 1, 1, 0x02);
 	CHECK_EQ(pic8259_read(&p, PIC8259_WIN_ELCR, 0, 2), 0x02F8);
+	wr(&p, PIC8259_WIN_ELCR, 0, 0x00);                            /* IRQ 9 level only */
 
 	pic8259_set_irq(&p, 9, true);
 	CHECK_EQ(pic8259_acknowledge(&p), 0x29);

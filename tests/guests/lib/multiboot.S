@@ -1,5 +1,5 @@
-/* Shared entry for Multiboot (version 1) test guests: the header, a stack, and a call to guest_main with
- * the boot loader's magic and information pointer. */
+/* Shared entry for Multiboot (version 1) 32-bit test guests: the header, our own GDT, a stack, and a call
+ * to guest_main with the boot loader's magic and information pointer. */
 	.section .multiboot, "a"
 	.balign 4
 	.long 0x1badb002
@@ -10,13 +10,23 @@
 	.code32
 	.global _start
 _start:
+	cli
+	cld
+	lgdt guest_gdtr
+	ljmp $0x08, $1f
+1:	movw $0x10, %cx
+	movw %cx, %ds
+	movw %cx, %es
+	movw %cx, %fs
+	movw %cx, %gs
+	movw %cx, %ss
 	movl $stack_top, %esp
 	pushl %ebx
 	pushl %eax
 	call guest_main
-1:	cli
+2:	cli
 	hlt
-	jmp 1b
+	jmp 2b
 
 	.bss
 	.balign 16
