@@ -133,8 +133,8 @@ static void set_state(struct vm *vm, enum vm_state s)
 	wait_wake_all(&vm->state_wait);
 }
 
-/* Frees everything a start allocated; the VM ends Off. */
-static void teardown(struct vm *vm)
+/* Frees everything a start allocated; the VM ends Off, or Starting when a guest's reset starts it again. */
+static void teardown(struct vm *vm, enum vm_state final)
 {
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
 		if (!vm->vcpus[i])
@@ -148,11 +148,13 @@ static void teardown(struct vm *vm)
 	guest_memory_free(&vm->memory);
 	vm->stop_requested = false;
 	vm->pause_requested = false;
-	set_state(vm, VM_OFF);
+	set_state(vm, final);
 	/* Logged once the VM is really Off, so whoever reads this line finds it Off. */
-	if (vm->off_reason[0] && !vm->reset_requested)
+	if (final == VM_OFF && vm->off_reason[0])
 		log_printf("vm %s: off: %s\n", vm->config.name, vm->off_reason);
 }
+
+static int start_vm(struct vm *vm, char *err, size_t errlen);
 
 void vm_vcpu_exited(struct vm *vm)
 {
@@ -161,13 +163,15 @@ void vm_vcpu_exited(struct vm *vm)
 		return;
 	}
 	bool restart = vm->reset_requested;
-	teardown(vm);
 	vm->reset_requested = false;
+	teardown(vm, restart ? VM_STARTING : VM_OFF);
 	if (restart) {
 		log_printf("vm %s: reset by the guest; starting again\n", vm->config.name);
 		char err[160];
-		if (vm_start(vm->config.name, err, sizeof err))
-			log_printf("vm %s: cannot start again after the guest's reset: %s\n", vm->config.name, err);
+		if (start_vm(vm, err, sizeof err)) {
+			snprintf(vm->off_reason, sizeof vm->off_reason, "cannot start again after the guest's reset: %s", err);
+			log_printf("vm %s: off: %s\n", vm->config.name, vm->off_reason);
+		}
 	}
 }
 
@@ -193,6 +197,13 @@ int vm_start(const char *name, char *err, size_t errlen)
 	spin_unlock(&vm->lock, flags);
 	if (was != VM_OFF)
 		FAIL(-EBUSY, "VM '%s' is %s, not Off", name, vm_state_name(was));
+	return start_vm(vm, err, errlen);
+}
+
+/* Builds and starts a VM that is Starting; on failure it ends Off with the reason in err. */
+static int start_vm(struct vm *vm, char *err, size_t errlen)
+{
+	const char *name = vm->config.name;
 	vm->off_reason[0] = 0;
 
 	int e = guest_memory_alloc(&vm->memory, vm->config.mem_bytes);
@@ -247,7 +258,7 @@ int vm_start(const char *name, char *err, size_t errlen)
 	log_printf("vm %s: started\n", name);
 	return 0;
 undo:
-	teardown(vm);
+	teardown(vm, VM_OFF);
 	return e;
 }
 
@@ -296,10 +307,26 @@ int vm_turnoff(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-struct pause_wait {
-	struct vm *vm;
-	bool resume;
-};
+int vm_shutdown(const char *name, uint64_t timeout_ms, char *err, size_t errlen)
+{
+	struct vm *vm = vm_find(name);
+	if (!vm)
+		FAIL(-ENOENT, "no VM named '%s'", name);
+	if (vm->state != VM_RUNNING)
+		FAIL(-EINVAL, "VM '%s' is %s, not Running%s", name, vm_state_name(vm->state),
+		     vm->state == VM_PAUSED ? " (resume it first)" : "");
+	uint64_t flags = spin_lock(&vm->bus.lock);
+	bool listened = vm->platform && platform_power_button(vm);
+	spin_unlock(&vm->bus.lock, flags);
+	if (!listened)
+		FAIL(-EOPNOTSUPP, "the guest in '%s' has not enabled the ACPI power button; it is left running "
+				  "(vm turnoff stops it at once)", name);
+	log_printf("vm %s: power button pressed\n", name);
+	if (!wait_until_deadline(&vm->state_wait, is_off, vm, rdtsc() + timeout_ms * (time_tsc_hz() / 1000)))
+		FAIL(-ETIMEDOUT, "VM '%s' did not power off within %llu s after the power button; it is left running",
+		     name, (unsigned long long)(timeout_ms / 1000));
+	return 0;
+}
 
 static int all_parked(void *ctx)
 {

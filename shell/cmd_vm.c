@@ -8,6 +8,7 @@
 #include "kernel/arch.h"
 #include "kernel/config.h"
 #include "kernel/sched/thread.h"
+#include "kernel/sched/wait.h"
 #include "kernel/time.h"
 #include "shell/frontend.h"
 #include "shell/json.h"
@@ -343,7 +344,9 @@ static int run_vm_connect(struct shell_ctx *ctx, const struct shell_args *args)
 		int c = fe->read_byte(fe->ctx);
 		if (c < 0 || c == CONNECT_ESCAPE)
 			break;
-		vm_console_input(vm, (uint8_t)c);
+		/* A full receive FIFO drains as the guest reads it; a VM that is Off takes nothing. */
+		for (int tries = 0; tries < 1000 && !vm_console_input(vm, (uint8_t)c) && vm->state != VM_OFF; tries++)
+			wait_sleep_until(rdtsc() + time_tsc_hz() / 1000);
 	}
 	pump.stop = true;
 	wait_wake_all(&vm->console_wait);
@@ -362,6 +365,38 @@ SHELL_COMMAND(cmd_vm_connect) = {
 		"guest's COM1. The VM keeps running after you detach.",
 	.run = run_vm_connect,
 	.opt_keys = no_keys,
+	.opt_flags = no_flags,
+};
+
+static int run_vm_shutdown(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	struct vm *vm = named_vm(ctx, args, "shutdown");
+	if (!vm)
+		return -1;
+	uint64_t seconds = SHUTDOWN_TIMEOUT_MS / 1000;
+	const char *t = shell_arg_value(args, "timeout");
+	if (t && (!config_parse_number(t, strlen(t), &seconds) || !seconds || seconds > 3600)) {
+		shell_printf(ctx, "error: timeout=%s: give seconds from 1 to 3600\n", t);
+		return -1;
+	}
+	char err[ERR_MAX];
+	if (vm_shutdown(vm->config.name, seconds * 1000, err, sizeof err)) {
+		shell_printf(ctx, "error: %s\n", err);
+		return -1;
+	}
+	shell_printf(ctx, "VM '%s' shut down\n", vm->config.name);
+	return 0;
+}
+
+SHELL_COMMAND(cmd_vm_shutdown) = {
+	.noun = "vm",
+	.verb = "shutdown",
+	.usage = "vm shutdown NAME [timeout=30]",
+	.summary = "ask the guest to power off (ACPI power button) and wait for it",
+	.help = "The guest's OS sees its power button pressed (acpid and friends power off). If it has not\n"
+		"powered off after timeout seconds, it is left running and this says so; vm turnoff is the plug.",
+	.run = run_vm_shutdown,
+	.opt_keys = (const char *const[]){ "timeout", NULL },
 	.opt_flags = no_flags,
 };
 

@@ -64,3 +64,15 @@ void wait_wake_all(struct wait_queue *wq)
 	}
 	spin_unlock(&wq->lock, flags);
 }
+
+static int never(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+void wait_sleep_until(uint64_t deadline_tsc)
+{
+	struct wait_queue private_queue = WAIT_QUEUE_INIT;
+	wait_until_deadline(&private_queue, never, NULL, deadline_tsc);
+}

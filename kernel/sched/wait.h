@@ -28,6 +28,8 @@ void wait_until(struct wait_queue *wq, int (*cond)(void *ctx), void *ctx);
 /* The same, giving up when the TSC reaches deadline_tsc (checked every scheduler tick, 1 ms). Returns true
  * when cond held, false on time-out. */
 bool wait_until_deadline(struct wait_queue *wq, int (*cond)(void *ctx), void *ctx, uint64_t deadline_tsc);
+/* Sleeps until the TSC reaches deadline_tsc (1 ms resolution). */
+void wait_sleep_until(uint64_t deadline_tsc);
 /* Wakes every sleeper; callable from interrupt handlers. */
 void wait_wake_all(struct wait_queue *wq);
 

@@ -250,12 +250,15 @@ class Keel:
         raise AssertionError(f"no JSON object in `vm show {name} --json` output:\n{out}")
 
     def wait_vm_state(self, name, state, timeout=CMD_TIMEOUT):
-        """Wait for the log line that ends a VM (`vm NAME: off: REASON`) when state is Off, then check the
-        state with `vm show`."""
-        if state == "Off":
-            self.wait_for(rf"vm {re.escape(name)}: off: ", timeout)
-        got = self.vm(name)["state"]
-        assert got == state, f"VM {name} is {got}, expected {state}"
+        """Ask `vm show` until VM `name` is in `state` (each answer is a real reply, no sleeping); raises at
+        the deadline with the last state seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.vm(name)["state"]
+            if got == state:
+                return
+            if time.monotonic() > deadline:
+                raise KeelTimeout(f"VM {name} is {got}, not {state}, after {timeout:.0f} s")
 
     def guest_console(self, name, until, timeout=CMD_TIMEOUT):
         """Connect to VM `name`'s console, wait for regex `until` in the guest's output, detach with Ctrl-]
