@@ -258,13 +258,16 @@ int platform_create(struct vm *vm)
 
 void platform_destroy(struct vm *vm)
 {
+	/* Detached under the bus lock: console input and device accesses check vm->platform under it. */
+	uint64_t flags = spin_lock(&vm->bus.lock);
 	struct vm_platform *p = vm->platform;
+	vm->platform = NULL;
+	spin_unlock(&vm->bus.lock, flags);
 	if (!p)
 		return;
 	memcpy(vm->cmos, p->rtc.cmos, sizeof vm->cmos);
 	vm->cmos_saved = true;
 	free(p);
-	vm->platform = NULL;
 }
 
 /* ---- per-vCPU: the local APIC page, timers, interrupt delivery ---- */

@@ -1,4 +1,4 @@
-/* A virtual CPU: its registers as the generic layer sees them, the thread that runs it, and exit handling. */
+/* A virtual CPU: its registers as the generic layer sees them, the thread body that runs it, and exit handling. */
 #ifndef HV_VCPU_H
 #define HV_VCPU_H
 
@@ -15,7 +15,6 @@ enum { REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI, R
 struct vcpu {
 	struct vm *vm;
 	unsigned index;
-	struct thread *thread;
 	volatile int host_cpu;     /* host CPU index while in the guest, else -1 */
 	uint64_t gpr[16];
 	uint64_t rip, rflags;

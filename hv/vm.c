@@ -136,14 +136,22 @@ static void set_state(struct vm *vm, enum vm_state s)
 /* Frees everything a start allocated; the VM ends Off, or Starting when a guest's reset starts it again. */
 static void teardown(struct vm *vm, enum vm_state final)
 {
+	/* Devices first (their interrupt routing reaches the vCPUs), then the vCPUs, each taken out of the VM
+	 * under the lock that its other users (kicks, console input) hold. */
+	platform_destroy(vm);
+	struct vcpu *gone[VM_MAX_VCPUS];
+	uint64_t flags = spin_lock(&vm->lock);
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
-		if (!vm->vcpus[i])
-			continue;
-		hv->vcpu_destroy(vm->vcpus[i]);
-		free(vm->vcpus[i]);
+		gone[i] = vm->vcpus[i];
 		vm->vcpus[i] = NULL;
 	}
-	platform_destroy(vm);
+	spin_unlock(&vm->lock, flags);
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
+		if (!gone[i])
+			continue;
+		hv->vcpu_destroy(gone[i]);
+		free(gone[i]);
+	}
 	hv->vm_destroy(vm);
 	guest_memory_free(&vm->memory);
 	vm->stop_requested = false;
@@ -239,24 +247,28 @@ static int start_vm(struct vm *vm, char *err, size_t errlen)
 
 	vm->exits = 0;
 	vm->stop_requested = false;
-	vm->running_vcpus = vm->config.cpus;
+	/* The starter holds one reference of its own until every thread exists: a guest that stops at once
+	 * cannot tear the VM down under this loop. */
+	vm->running_vcpus = vm->config.cpus + 1;
 	vm->start_tsc = rdtsc();
 	set_state(vm, VM_RUNNING);
-	for (unsigned i = 0; i < vm->config.cpus; i++) {
+	unsigned started = 0;
+	for (; started < vm->config.cpus; started++) {
 		char tname[32];
-		snprintf(tname, sizeof tname, "%.20s/vcpu%u", vm->config.name, i);
-		struct thread *t = thread_create(tname, vcpu_main, vm->vcpus[i], -1);
-		if (!t) {
-			/* The threads already running see the stop and the last one tears down. */
-			vm_stop_from_guest(vm, "cannot start vCPU thread %u: out of memory", i);
-			for (unsigned j = i; j < vm->config.cpus; j++)
-				vm_vcpu_exited(vm);
-			FAIL(-ENOMEM, "cannot start the vCPU threads: out of host memory");
-		}
-		vm->vcpus[i]->thread = t;
+		snprintf(tname, sizeof tname, "%.20s/vcpu%u", name, started);
+		if (!thread_create(tname, vcpu_main, vm->vcpus[started], -1))
+			break;
 	}
-	log_printf("vm %s: started\n", name);
-	return 0;
+	if (started < vm->config.cpus) {
+		vm_stop_from_guest(vm, "cannot start vCPU thread %u: out of host memory", started);
+		for (unsigned j = started; j < vm->config.cpus; j++)
+			vm_vcpu_exited(vm);
+		snprintf(err, errlen, "cannot start the vCPU threads: out of host memory");
+	} else {
+		log_printf("vm %s: started\n", name);
+	}
+	vm_vcpu_exited(vm);
+	return started < vm->config.cpus ? -ENOMEM : 0;
 undo:
 	teardown(vm, VM_OFF);
 	return e;
@@ -264,15 +276,17 @@ undo:
 
 static void kick_all(struct vm *vm)
 {
+	uint64_t flags = spin_lock(&vm->lock);
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			vcpu_kick(vm->vcpus[i]);
+	spin_unlock(&vm->lock, flags);
 }
 
 void vm_stop_from_guest(struct vm *vm, const char *fmt, ...)
 {
 	uint64_t flags = spin_lock(&vm->lock);
-	bool first = !vm->stop_requested;
+	bool first = !vm->stop_requested && vm->state != VM_OFF;
 	if (first) {
 		va_list ap;
 		va_start(ap, fmt);
