@@ -127,10 +127,23 @@ int vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+struct state_change {
+	struct vm *vm;
+	enum vm_state state;
+};
+
+static void apply_state(void *arg)
+{
+	struct state_change *c = arg;
+	c->vm->state = c->state;
+}
+
+/* A waiter that sees Off may delete the VM at once: the change and the wake-up share the queue's lock, and
+ * the caller touches the VM no more after setting Off. */
 static void set_state(struct vm *vm, enum vm_state s)
 {
-	vm->state = s;
-	wait_wake_all(&vm->state_wait);
+	struct state_change c = { vm, s };
+	wait_update_and_wake(&vm->state_wait, apply_state, &c);
 }
 
 /* Frees everything a start allocated; the VM ends Off, or Starting when a guest's reset starts it again. */
@@ -156,10 +169,10 @@ static void teardown(struct vm *vm, enum vm_state final)
 	guest_memory_free(&vm->memory);
 	vm->stop_requested = false;
 	vm->pause_requested = false;
-	set_state(vm, final);
-	/* Logged once the VM is really Off, so whoever reads this line finds it Off. */
+	/* Logged just before the VM is Off: the VM may be deleted the moment it is. */
 	if (final == VM_OFF && vm->off_reason[0])
 		log_printf("vm %s: off: %s\n", vm->config.name, vm->off_reason);
+	set_state(vm, final);
 }
 
 static int start_vm(struct vm *vm, char *err, size_t errlen);

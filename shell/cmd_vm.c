@@ -302,6 +302,8 @@ static int pump_wake(void *arg)
 	return p->stop || __atomic_load_n(&p->vm->console_head, __ATOMIC_ACQUIRE) != p->pos;
 }
 
+static void mark_done(void *arg) { ((struct console_pump *)arg)->done = true; }
+
 /* Copies the guest's console output to the user until told to stop. */
 static void pump_main(void *arg)
 {
@@ -314,8 +316,8 @@ static void pump_main(void *arg)
 		else
 			wait_until(&p->vm->console_wait, pump_wake, p);
 	}
-	p->done = true;
-	wait_wake_all(&p->done_wait);
+	/* The pump lives on the connecting thread's stack, which returns as soon as it sees done. */
+	wait_update_and_wake(&p->done_wait, mark_done, p);
 }
 
 static int pump_done(void *arg) { return ((struct console_pump *)arg)->done; }

@@ -5,6 +5,7 @@
 #include "kernel/mm/frame.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/phys.h"
+#include "kernel/mm/stack.h"
 #include "kernel/panic.h"
 #include "kernel/sched/spinlock.h"
 
@@ -116,7 +117,7 @@ uint64_t phys_free_bytes(void)
 	uint64_t flags = spin_lock(&frames_lock);
 	uint64_t n = frame_free_count(&frames);
 	spin_unlock(&frames_lock, flags);
-	return n * PAGE_SIZE + heap_cached_bytes();
+	return n * PAGE_SIZE + heap_cached_bytes() + stack_cached_bytes();
 }
 
 int phys_is_ram(uint64_t base, uint64_t len)

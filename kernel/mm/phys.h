@@ -27,7 +27,7 @@ void page_free(uint64_t pa);
 void page_free_contig(uint64_t pa, uint64_t npages);
 
 uint64_t phys_total_bytes(void); /* usable RAM the firmware reported */
-uint64_t phys_free_bytes(void); /* free frames, and free blocks the heap keeps */
+uint64_t phys_free_bytes(void); /* free frames, and free blocks the heap and the stack area keep */
 uint64_t phys_max_address(void); /* end of the highest usable range */
 uint64_t phys_trampoline_page(void);
 /* True when [base, base+len) overlaps usable RAM (the rest of the direct map is device memory). */

@@ -51,9 +51,8 @@ void wait_until(struct wait_queue *wq, int (*cond)(void *ctx), void *ctx)
 	wait_until_deadline(wq, cond, ctx, 0);
 }
 
-void wait_wake_all(struct wait_queue *wq)
+static void wake_locked(struct wait_queue *wq)
 {
-	uint64_t flags = spin_lock(&wq->lock);
 	struct wait_entry *e = wq->head;
 	wq->head = NULL;
 	while (e) {
@@ -62,6 +61,20 @@ void wait_wake_all(struct wait_queue *wq)
 		thread_wake(e->thread);
 		e = next;
 	}
+}
+
+void wait_wake_all(struct wait_queue *wq)
+{
+	uint64_t flags = spin_lock(&wq->lock);
+	wake_locked(wq);
+	spin_unlock(&wq->lock, flags);
+}
+
+void wait_update_and_wake(struct wait_queue *wq, void (*update)(void *ctx), void *ctx)
+{
+	uint64_t flags = spin_lock(&wq->lock);
+	update(ctx);
+	wake_locked(wq);
 	spin_unlock(&wq->lock, flags);
 }
 

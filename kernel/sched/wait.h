@@ -32,5 +32,9 @@ bool wait_until_deadline(struct wait_queue *wq, int (*cond)(void *ctx), void *ct
 void wait_sleep_until(uint64_t deadline_tsc);
 /* Wakes every sleeper; callable from interrupt handlers. */
 void wait_wake_all(struct wait_queue *wq);
+/* Runs update(ctx) and wakes every sleeper, all under the queue's lock. Use it when the condition that
+ * update makes true lets a sleeper free the queue (a queue on a stack, or in an object the sleeper may
+ * delete): no sleeper can see the condition before the wake-up is done with the queue. */
+void wait_update_and_wake(struct wait_queue *wq, void (*update)(void *ctx), void *ctx);
 
 #endif
