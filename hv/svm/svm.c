@@ -31,6 +31,7 @@ static const struct pagetable_format npt_format = {
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa;
+	uint64_t dr[4]; /* DR0-3 are not in the VMCB: switched by hand so no guest sees another's */
 	uint8_t guest_fpu[512] __attribute__((aligned(16)));
 };
 
@@ -303,6 +304,24 @@ static void translate_exit(struct vcpu *v, struct vmcb *vmcb, struct vcpu_exit *
 	}
 }
 
+/* The host uses no breakpoints (DR7 comes back from the host save area on #VMEXIT), so only the guest's
+ * address registers need switching. */
+static void load_debug_registers(const uint64_t dr[4])
+{
+	__asm__ volatile("mov %0, %%dr0" : : "r"(dr[0]));
+	__asm__ volatile("mov %0, %%dr1" : : "r"(dr[1]));
+	__asm__ volatile("mov %0, %%dr2" : : "r"(dr[2]));
+	__asm__ volatile("mov %0, %%dr3" : : "r"(dr[3]));
+}
+
+static void save_debug_registers(uint64_t dr[4])
+{
+	__asm__ volatile("mov %%dr0, %0" : "=r"(dr[0]));
+	__asm__ volatile("mov %%dr1, %0" : "=r"(dr[1]));
+	__asm__ volatile("mov %%dr2, %0" : "=r"(dr[2]));
+	__asm__ volatile("mov %%dr3, %0" : "=r"(dr[3]));
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 {
 	struct svm_vcpu *sv = v->backend;
@@ -323,6 +342,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 	v->host_cpu = (int)c->index;
 	__asm__ volatile("fxsave64 %0" : "=m"(host_fpu));
 	__asm__ volatile("fxrstor64 %0" : : "m"(sv->guest_fpu));
+	load_debug_registers(sv->dr);
 	/* GIF clear holds host interrupts until VMRUN; host IF set lets them end the guest's turn. */
 	__asm__ volatile("clgi" ::: "memory");
 	irq_enable();
@@ -331,6 +351,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 	__asm__ volatile("stgi" ::: "memory");
 	__asm__ volatile("fxsave64 %0" : "=m"(sv->guest_fpu));
 	__asm__ volatile("fxrstor64 %0" : : "m"(host_fpu));
+	save_debug_registers(sv->dr);
 	v->host_cpu = -1;
 	irq_enable();
 
