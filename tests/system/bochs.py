@@ -68,20 +68,8 @@ class Bochs(keel.Keel):
         self._reader.start()
         return self
 
-    def _read(self):
-        while True:
-            try:
-                chunk = os.read(self._master, 65536)
-            except OSError:
-                chunk = b""
-            with self._cond:
-                if not chunk:
-                    self._eof = True
-                    self._cond.notify_all()
-                    return
-                self._raw += chunk
-                self._log.write(chunk)
-                self._cond.notify_all()
+    def _serial_fd(self):
+        return self._master
 
     def send(self, data):
         if isinstance(data, str):

@@ -105,8 +105,12 @@ class Keel:
         self._reader.start()
         return self
 
+    def _serial_fd(self):
+        """Where the machine's serial output is read from."""
+        return self.proc.stdout.fileno()
+
     def _read(self):
-        fd = self.proc.stdout.fileno()
+        fd = self._serial_fd()
         while True:
             try:
                 chunk = os.read(fd, 65536)
