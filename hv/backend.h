@@ -83,6 +83,9 @@ struct hv_backend {
 	/* Sets the guest's entry state: 32-bit flat protected mode (Multiboot) or real mode at cs:ip. */
 	void (*vcpu_reset_protected32)(struct vcpu *v, uint32_t eip);
 	void (*vcpu_reset_real)(struct vcpu *v, uint16_t cs, uint16_t ip);
+	/* 64-bit long mode at rip with paging on cr3 (identity-mapped by the caller), CS 0x10 and data 0x18 from
+	 * the guest's GDT at gdt_base (the Linux boot protocol's 64-bit entry). Interrupts off. */
+	void (*vcpu_reset_long64)(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit);
 };
 
 /* The backend for this machine's CPU, or NULL when it has no usable virtualization. Valid after hv_init. */

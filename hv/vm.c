@@ -96,6 +96,8 @@ int vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	for (unsigned i = 0; i < cfg->module_count; i++)
 		if (!boot_info_module(&boot_info, cfg->modules[i]))
 			FAIL(-ENOENT, "no boot module named '%s'", cfg->modules[i]);
+	if (cfg->initrd[0] && !boot_info_module(&boot_info, cfg->initrd))
+		FAIL(-ENOENT, "no boot module named '%s' for the initrd", cfg->initrd);
 
 	struct vm *vm = calloc(1, sizeof *vm);
 	if (!vm)

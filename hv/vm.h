@@ -27,6 +27,7 @@ struct vm_config {
 	uint64_t mem_bytes;
 	unsigned cpus;
 	char kernel[64];                      /* boot module holding the guest image */
+	char initrd[64];                      /* boot module holding a Linux initrd, or empty */
 	unsigned module_count;
 	char modules[VM_MAX_MODULES][64];
 	char cmdline[VM_CMDLINE_MAX];

@@ -32,6 +32,8 @@ test_dev_ioapic_SRCS    := hv/dev/ioapic.c
 test_dev_lapic_SRCS     := hv/dev/lapic.c
 test_dev_acpi_pm_SRCS   := hv/dev/acpi_pm.c
 test_dev_reset_SRCS     := hv/dev/reset.c
+test_acpi_tables_SRCS   := hv/boot/acpi_tables.c
+test_linux_boot_SRCS    := hv/boot/linux.c
 
 fuzz_config_SRCS    := kernel/config.c
 fuzz_grammar_SRCS   := shell/grammar.c shell/command.c
@@ -39,11 +41,13 @@ fuzz_line_edit_SRCS := shell/line_edit.c
 fuzz_x86_decode_SRCS := hv/decode/x86_decode.c hv/decode/x86_emulate.c hv/decode/x86_walk.c
 fuzz_dev_io_SRCS := hv/dev/uart16550.c hv/dev/pic8259.c hv/dev/pit8254.c hv/dev/rtc.c hv/dev/ioapic.c \
 	hv/dev/lapic.c hv/dev/acpi_pm.c hv/dev/reset.c
+fuzz_linux_header_SRCS := hv/boot/linux.c
 
 UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 # Any header of the pure modules may change what a test sees: rebuild on all of them.
 UNIT_HEADERS := $(wildcard kernel/*.h kernel/mm/*.h shell/*.h hv/decode/*.h hv/dev/*.h tests/unit/*.h)
+UNIT_HEADERS += hv/boot/acpi_tables.h hv/boot/linux.h hv/guest_memory.h
 
 # A test that fails to build leaves no binary behind; the run below counts it as failed and goes on.
 define UNIT_RULE

@@ -48,7 +48,7 @@ static int run_vm_new(struct shell_ctx *ctx, const struct shell_args *args)
 	struct vm_config cfg = { .mem_bytes = DEFAULT_MEM, .cpus = 1 };
 	const char *name = shell_arg_operand(args, 0);
 	if (!name || shell_arg_operand_count(args) != 1) {
-		shell_printf(ctx, "error: usage: vm new NAME [mem=SIZE] [cpus=N] [kernel=MODULE] [module=M,...] [cmdline=TEXT]\n");
+		shell_printf(ctx, "error: usage: vm new NAME [mem=SIZE] [cpus=N] [kernel=MODULE] [initrd=MODULE] [module=M,...] [cmdline=TEXT]\n");
 		return -1;
 	}
 	if (strlen(name) >= sizeof cfg.name) {
@@ -74,6 +74,13 @@ static int run_vm_new(struct shell_ctx *ctx, const struct shell_args *args)
 		}
 		strcpy(cfg.kernel, v);
 	}
+	if ((v = shell_arg_value(args, "initrd"))) {
+		if (strlen(v) >= sizeof cfg.initrd) {
+			shell_printf(ctx, "error: initrd=%.40s...: module name too long\n", v);
+			return -1;
+		}
+		strcpy(cfg.initrd, v);
+	}
 	if ((v = shell_arg_value(args, "module")) && parse_modules(v, &cfg, ctx))
 		return -1;
 	if ((v = shell_arg_value(args, "cmdline"))) {
@@ -96,13 +103,14 @@ static int run_vm_new(struct shell_ctx *ctx, const struct shell_args *args)
 SHELL_COMMAND(cmd_vm_new) = {
 	.noun = "vm",
 	.verb = "new",
-	.usage = "vm new NAME [mem=256M] [cpus=1] [kernel=MODULE] [module=M,...] [cmdline=TEXT]",
+	.usage = "vm new NAME [mem=256M] [cpus=1] [kernel=MODULE] [initrd=MODULE] [module=M,...] [cmdline=TEXT]",
 	.summary = "define a new VM (it starts Off)",
-	.help = "kernel= and module= name guest images loaded by GRUB as modules (listed in grub.cfg);\n"
-		"a Multiboot kernel gets its modules and cmdline, anything else boots as a flat real-mode\n"
-		"image at 0000:7C00. mem takes K, M, G suffixes and must be a multiple of 2M.",
+	.help = "kernel=, initrd= and module= name guest images loaded by GRUB as modules. A Multiboot\n"
+		"kernel gets its modules and cmdline; a Linux bzImage its initrd, cmdline, e820 map and ACPI\n"
+		"tables; anything else boots as a flat real-mode image at 0000:7C00. mem takes K, M, G\n"
+		"suffixes and must be a multiple of 2M.",
 	.run = run_vm_new,
-	.opt_keys = (const char *const[]){ "mem", "cpus", "kernel", "module", "cmdline", NULL },
+	.opt_keys = (const char *const[]){ "mem", "cpus", "kernel", "initrd", "module", "cmdline", NULL },
 	.opt_flags = no_flags,
 };
 

@@ -2,7 +2,7 @@
  * explicit little-endian stores at offsets from the specification, and never at or past the caller's cap. */
 #include <errno.h>
 #include <string.h>
-#include "hv/boot/acpi_tables.h"
+#include "acpi_tables.h"
 
 #define HEADER_SIZE 36
 #define RSDP_SIZE 36
@@ -115,7 +115,7 @@ static void gas_io(uint8_t *p, uint8_t bit_width, uint8_t access, uint16_t port)
 	put64(p + 4, port);
 }
 
-/* ---- AML: an append-only emitter; PkgLength fields are reserved at 4 bytes and shrunk on close. ---- */
+/* ---- AML: an append-only emitter; a construct's PkgLength is encoded when it closes. ---- */
 
 #define AML_MAX_DEPTH 8
 #define AML_NAME_OP 0x08
@@ -214,17 +214,18 @@ static void aml_eisaid(struct aml *a, const char *id)
 	aml_bytes(a, d, 4);
 }
 
-/* Opens a construct whose opcode is followed by a PkgLength (Scope, Device, Package, Buffer). */
+/* Opens a construct whose opcode is followed by a PkgLength (Scope, Device, Package, Buffer). The PkgLength
+ * gets one byte now and grows on close when the body needs more, so the output never exceeds its final size
+ * (a buffer that fits the result is enough at every step). */
 static void aml_open(struct aml *a, const uint8_t *op, size_t oplen)
 {
-	static const uint8_t reserve[4];
 	aml_bytes(a, op, oplen);
 	if (a->depth == AML_MAX_DEPTH)
 		a->full = true;
 	if (a->full)
 		return;
 	a->open[a->depth++] = a->len;
-	aml_bytes(a, reserve, sizeof reserve);
+	aml_byte(a, 0);
 }
 
 /* Closes the innermost construct: encodes its PkgLength (which counts itself) in 1 to 4 bytes. */
@@ -233,10 +234,10 @@ static void aml_close(struct aml *a)
 	if (a->full || !a->depth)
 		return;
 	size_t at = a->open[--a->depth];
-	size_t body = a->len - at - 4;
+	size_t body = a->len - at - 1;
 	size_t n = body + 1 <= 0x3f ? 1 : body + 2 < (1u << 12) ? 2 : body + 3 < (1u << 20) ? 3 : 4;
 	size_t value = body + n;
-	if (value >= (1u << 28)) {
+	if (value >= (1u << 28) || n - 1 > a->cap - a->len) {
 		a->full = true;
 		return;
 	}
@@ -248,9 +249,9 @@ static void aml_close(struct aml *a)
 		for (size_t i = 1; i < n; i++)
 			enc[i] = (uint8_t)(value >> (4 + 8 * (i - 1)));
 	}
-	memmove(a->buf + at + n, a->buf + at + 4, body);
+	memmove(a->buf + at + n, a->buf + at + 1, body);
 	memcpy(a->buf + at, enc, n);
-	a->len -= 4 - n;
+	a->len += n - 1;
 }
 
 static void aml_scope(struct aml *a, const char *root_seg)

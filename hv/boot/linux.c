@@ -2,8 +2,8 @@
  * everything in guest memory, the zero page with its e820 map, the entry GDT and identity page tables. */
 #include <errno.h>
 #include <string.h>
-#include "hv/boot/linux.h"
-#include "hv/guest_memory.h"
+#include "linux.h"
+#include "../guest_memory.h"
 
 #define BOOT_FLAG 0xaa55
 #define HDR_MAGIC 0x53726448u    /* "HdrS" */

@@ -10,16 +10,6 @@
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 
-/* The 64-bit entry needs a backend op that starts a vCPU in long mode:
- *   void (*vcpu_reset_long64)(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit);
- * TODO(backend): until backend.h has it and defines HV_BACKEND_HAS_RESET_LONG64, every kernel enters through
- * the 32-bit protocol, which x86_64 bzImages support as well (startup_32 at the load address). */
-#ifdef HV_BACKEND_HAS_RESET_LONG64
-#define LINUX_ALLOW_64 true
-#else
-#define LINUX_ALLOW_64 false
-#endif
-
 static const char *parse_reason(int e)
 {
 	switch (e) {
@@ -52,7 +42,8 @@ int linux_load(struct vm *vm, const uint8_t *image, size_t size, const uint8_t *
 		.cmdline_len = strnlen(cmdline, sizeof vm->config.cmdline),
 		.initrd_size = initrd ? initrd_size : 0,
 		.acpi_size = ACPI_TABLES_MAX_SIZE,
-		.allow_64 = LINUX_ALLOW_64,
+		/* A backend without a long-mode reset enters x86_64 kernels through their 32-bit entry. */
+		.allow_64 = hv->vcpu_reset_long64 != NULL,
 	};
 	if (req.cmdline_len == sizeof vm->config.cmdline) {
 		snprintf(err, errlen, "%s: the command line is not terminated", vm->config.kernel);
@@ -97,9 +88,7 @@ int linux_load(struct vm *vm, const uint8_t *image, size_t size, const uint8_t *
 
 	struct vcpu *boot = vm->vcpus[0];
 	if (l.entry64) {
-#ifdef HV_BACKEND_HAS_RESET_LONG64
 		hv->vcpu_reset_long64(boot, l.entry, l.page_tables, l.gdt, LINUX_GDT_SIZE - 1);
-#endif
 	} else {
 		hv->vcpu_reset_protected32(boot, (uint32_t)l.entry);
 	}

@@ -9,7 +9,8 @@ struct vm;
 
 #define LOADER_FLAT_ADDRESS 0x7c00 /* a flat image starts in real mode at 0000:7C00, like a boot sector */
 
-/* Loads vm->config.kernel: a Multiboot (version 1) kernel when its header is found, else a flat binary.
+/* Loads vm->config.kernel: a Multiboot (version 1) kernel when its header is found, a Linux bzImage (with
+ * vm->config.initrd) when it has the boot protocol's header, else a flat binary.
  * 0, or a negative errno with the reason in err. */
 int loader_load(struct vm *vm, char *err, size_t errlen);
 /* The Multiboot loader proper, on an image already in memory (also used by unit tests through the guest

@@ -166,6 +166,21 @@ static void svm_reset_real(struct vcpu *v, uint16_t cs, uint16_t ip)
 	v->rip = ip;
 }
 
+static void svm_reset_long64(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit)
+{
+	struct vmcb_save *s = &((struct svm_vcpu *)v->backend)->vmcb->save;
+	reset_common(v, s);
+	set_segment(&s->gdtr, 0, gdt_base, gdt_limit, 0);
+	set_segment(&s->cs, 0x10, 0, 0xffffffff, 0xa9b); /* L set, D clear */
+	set_segment(&s->ds, 0x18, 0, 0xffffffff, 0xc93);
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	s->cr0 = 0x80000011; /* PG, ET, PE */
+	s->cr3 = cr3;
+	s->cr4 = 0x20;       /* PAE */
+	s->efer |= (1ull << 8) | (1ull << 10); /* LME, LMA */
+	v->rip = rip;
+}
+
 static int svm_vcpu_init(struct vcpu *v)
 {
 	struct svm_vcpu *sv = calloc(1, sizeof *sv);
@@ -470,4 +485,5 @@ const struct hv_backend svm_backend = {
 	.vcpu_set_cr2 = svm_vcpu_set_cr2,
 	.vcpu_reset_protected32 = svm_reset_protected32,
 	.vcpu_reset_real = svm_reset_real,
+	.vcpu_reset_long64 = svm_reset_long64,
 };
