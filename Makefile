@@ -9,6 +9,7 @@ include mk/deps.mk
 include mk/musl.mk
 include mk/kernel.mk
 include mk/guests.mk
+include mk/linux.mk
 include mk/image.mk
 include mk/unit.mk
 include mk/system.mk

@@ -8,7 +8,8 @@ SYSTEST_JOBS ?= 3
 # The image for VM tests: the shipped one plus every test guest as a GRUB module named after it.
 TEST_ISO := $(BUILD)/keel-test.iso
 SYSTEST_ENV := KEEL_BUILD=$(abspath $(BUILD)) KEEL_ISO=$(abspath $(ISO)) KEEL_PXE=$(abspath $(PXE_DIR)) \
-	KEEL_KERNEL=$(abspath $(KERNEL)) KEEL_LOGS=$(abspath $(RESULTS))/logs KEEL_TEST_ISO=$(abspath $(TEST_ISO))
+	KEEL_KERNEL=$(abspath $(KERNEL)) KEEL_LOGS=$(abspath $(RESULTS))/logs KEEL_TEST_ISO=$(abspath $(TEST_ISO)) \
+	KEEL_LINUX_ISO=$(abspath $(LINUX_ISO))
 
 $(TEST_ISO): $(KERNEL) $(KEEL_CFG) $(GUESTS) grub.cfg image/mkiso.sh | $(DEPS_STAMP)
 	GUESTS="$(GUESTS)" image/mkiso.sh $(KERNEL) $(KEEL_CFG) $@
@@ -16,7 +17,7 @@ $(TEST_ISO): $(KERNEL) $(KEEL_CFG) $(GUESTS) grub.cfg image/mkiso.sh | $(DEPS_ST
 systest: iso pxe $(TEST_ISO) | $(DEPS_STAMP)
 	@mkdir -p $(RESULTS)/logs
 	@rm -f $(RESULTS)/system.txt $(RESULTS)/system.xml
-	@status=0; $(SYSTEST_ENV) $(PYTHON) -m pytest tests/system -n $(SYSTEST_JOBS) \
+	@status=0; $(SYSTEST_ENV) $(PYTHON) -m pytest tests/system --ignore=tests/system/test_linux.py -n $(SYSTEST_JOBS) \
 		--dist loadgroup --junitxml=$(RESULTS)/system.xml -rfE -q $(PYTEST_ARGS) || status=$$?; \
 	$(PYTHON) tests/system/junit_counts.py $(RESULTS)/system.xml > $(RESULTS)/system.txt.tmp && \
 		mv $(RESULTS)/system.txt.tmp $(RESULTS)/system.txt; \
@@ -36,7 +37,10 @@ bench: iso | $(DEPS_STAMP)
 	@mkdir -p $(RESULTS)/logs
 	@$(PYTHON) tests/bench/boot.py --iso $(ISO) --kernel $(KERNEL) --log $(RESULTS)/logs/bench-boot.log
 
-soak:
-	@echo "soak: nothing to soak yet (no long-running workloads exist before VMs do)"
+# Long runs outside `make test`: stock Linux guests (issue 5, in progress: each boot takes about a minute of
+# emulation, and the guest's clock and acpid checks are not reliable yet under a loaded 2-core host).
+soak: $(LINUX_ISO) | $(DEPS_STAMP)
+	@mkdir -p $(RESULTS)/logs
+	$(SYSTEST_ENV) $(PYTHON) -m pytest tests/system/test_linux.py -n 2 -rfE -q $(PYTEST_ARGS)
 
 .PHONY: systest test bench soak

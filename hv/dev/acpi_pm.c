@@ -3,8 +3,10 @@
 
 #include <string.h>
 
-/* Only the power-button event exists (no timer-carry, RTC or sleep-button events). */
+/* Only the power-button event exists (no timer-carry, RTC or sleep-button events). The other architected enable
+ * bits (TMR_EN, GBL_EN, SLPBTN_EN, RTC_EN) still read back as written: ACPICA checks that they stick. */
 #define PM1_EVENTS ACPI_PM1_PWRBTN
+#define PM1_ENABLE_BITS (0x0001 | 0x0020 | ACPI_PM1_PWRBTN | 0x0200 | 0x0400)
 /* Control bits kept: SLP_TYP and BM_RLD; SCI_EN is fixed at 1, GBL_RLS and SLP_EN are write-only. */
 #define CNT_KEPT (0x1C00 | 0x0002)
 
@@ -60,7 +62,7 @@ static void write_reg(struct acpi_pm *pm, unsigned start, uint16_t value, uint16
 		pm->sts &= (uint16_t)~v;
 		break;
 	case ACPI_PM1_EN:
-		pm->en = (uint16_t)((pm->en & ~mask) | (v & PM1_EVENTS));
+		pm->en = (uint16_t)((pm->en & ~mask) | (v & PM1_ENABLE_BITS));
 		break;
 	default:   /* ACPI_PM1_CNT */
 		pm->cnt = (uint16_t)((pm->cnt & ~(mask & CNT_KEPT)) | (v & CNT_KEPT));
