@@ -47,7 +47,7 @@ UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 # Any header of the pure modules may change what a test sees: rebuild on all of them.
 UNIT_HEADERS := $(wildcard kernel/*.h kernel/mm/*.h shell/*.h hv/decode/*.h hv/dev/*.h tests/unit/*.h)
-UNIT_HEADERS += hv/boot/acpi_tables.h hv/boot/linux.h hv/guest_memory.h
+UNIT_HEADERS += hv/boot/acpi_tables.h hv/boot/bytes.h hv/boot/linux.h hv/guest_memory.h
 
 # A test that fails to build leaves no binary behind; the run below counts it as failed and goes on.
 define UNIT_RULE

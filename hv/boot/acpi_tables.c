@@ -2,6 +2,7 @@
  * explicit little-endian stores at offsets from the specification, and never at or past the caller's cap. */
 #include <errno.h>
 #include <string.h>
+#include "bytes.h"
 #include "acpi_tables.h"
 
 #define HEADER_SIZE 36
@@ -58,24 +59,6 @@
 #define MADT_OVERRIDE_SIZE 10
 #define MADT_NMI_SIZE 6
 #define MADT_OVERRIDE_LEVEL_HIGH 0x000d /* polarity 01 active high, trigger 11 level */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 uint8_t acpi_tables_checksum(const uint8_t *p, size_t len)
 {

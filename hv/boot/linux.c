@@ -2,6 +2,7 @@
  * everything in guest memory, the zero page with its e820 map, the entry GDT and identity page tables. */
 #include <errno.h>
 #include <string.h>
+#include "bytes.h"
 #include "linux.h"
 #include "../guest_memory.h"
 
@@ -23,39 +24,6 @@
 #define FOUR_GIB (1ull << 32)
 #define PAGE 4096ull
 #define LARGE_PAGE (2ull << 20)
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 int linux_parse_header(const uint8_t *image, size_t size, struct linux_header *h)
 {
