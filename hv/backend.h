@@ -96,5 +96,6 @@ extern const struct hv_backend *hv;
 int hv_init(void);
 
 extern const struct hv_backend svm_backend;
+extern const struct hv_backend vmx_backend;
 
 #endif

@@ -1,6 +1,7 @@
 /* Choosing the backend at boot and enabling it on every CPU. */
 #include <errno.h>
 #include "hv/backend.h"
+#include "hv/vmx/vmx.h"
 #include "kernel/cpu/features.h"
 #include "kernel/cpu/percpu.h"
 #include "kernel/log.h"
@@ -16,14 +17,20 @@ struct enable_round {
 	struct wait_queue wq;
 };
 
+static void count_done(void *arg)
+{
+	struct enable_round *r = arg;
+	r->done++;
+}
+
 static void enable_on_this_cpu(void *arg)
 {
 	struct enable_round *r = arg;
 	int e = r->backend->cpu_enable();
 	if (e)
 		r->error = e;
-	__atomic_add_fetch(&r->done, 1, __ATOMIC_SEQ_CST);
-	wait_wake_all(&r->wq);
+	/* r lives on hv_init's stack: the count and the wake-up happen together under the queue's lock. */
+	wait_update_and_wake(&r->wq, count_done, r);
 }
 
 static int all_done(void *arg)
@@ -34,12 +41,12 @@ static int all_done(void *arg)
 
 int hv_init(void)
 {
-	if (cpu_features.virtualization != VIRT_SVM) {
-		if (cpu_features.virtualization == VIRT_VMX)
-			log_printf("hv: VT-x is not supported yet; VM commands are unavailable\n");
+	const struct hv_backend *backend = cpu_features.virtualization == VIRT_SVM   ? &svm_backend
+					   : cpu_features.virtualization == VIRT_VMX ? &vmx_backend
+										     : NULL;
+	if (!backend)
 		return -ENODEV;
-	}
-	struct enable_round r = { .backend = &svm_backend, .wq = WAIT_QUEUE_INIT };
+	struct enable_round r = { .backend = backend, .wq = WAIT_QUEUE_INIT };
 	unsigned started = 0;
 	for (unsigned i = 0; i < cpu_count; i++)
 		if (cpus[i].online && thread_create("hv-enable", enable_on_this_cpu, &r, (int)i))

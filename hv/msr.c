@@ -15,6 +15,7 @@
 #define MSR_PATCH_LEVEL 0x8b
 #define MSR_MTRR_CAP 0xfe
 #define MSR_TSC_DEADLINE 0x6e0
+#define MSR_MISC_ENABLE 0x1a0
 #define MSR_MCG_CAP 0x179
 #define MSR_MCG_STATUS 0x17a
 #define MSR_MTRR_PHYS_FIRST 0x200
@@ -75,6 +76,11 @@ int msr_guest_access(struct vcpu *v, bool write, uint32_t index, uint64_t *value
 		return (*value & ~0xfffull) == APIC_BASE_DEFAULT ? 0 : -EINVAL;
 	case MSR_TSC_DEADLINE:
 		return platform_lapic_tsc_deadline(v, write, value);
+	case MSR_MISC_ENABLE:
+		/* Intel's: fast strings on, XD not disabled. Linux reads it on Intel CPUs before it runs. */
+		if (!write)
+			*value = 1;
+		return 0;
 	case MSR_MTRR_CAP:
 		if (write)
 			return -EINVAL;

@@ -28,6 +28,7 @@
 #define VMX_BASIC_TRUE_CTLS (1ull << 55)
 #define VMX_BASIC_32BIT_ADDRESSES (1ull << 48)
 #define VMX_MISC_STORES_LMA (1ull << 5)
+#define VMX_MISC_PREEMPTION_RATE(misc) ((misc) & 0x1f) /* the timer ticks every 2^rate TSC ticks */
 
 /* EPT and VPID capabilities (IA32_VMX_EPT_VPID_CAP). */
 #define EPT_CAP_WALK4 (1ull << 6)
@@ -45,6 +46,7 @@
 #define PIN_EXTERNAL_INTERRUPT (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
 #define PIN_VIRTUAL_NMIS (1u << 5)
+#define PIN_PREEMPTION_TIMER (1u << 6)
 /* Primary processor-based controls. */
 #define PROC_INTERRUPT_WINDOW (1u << 2)
 #define PROC_HLT (1u << 7)
@@ -136,6 +138,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824
 #define VMCS_GUEST_ACTIVITY 0x4826
 #define VMCS_GUEST_SYSENTER_CS 0x482a
+#define VMCS_GUEST_PREEMPTION_TIMER 0x482e
 #define VMCS_HOST_SYSENTER_CS 0x4c00
 /* Natural-width fields. */
 #define VMCS_CR0_MASK 0x6000
@@ -226,6 +229,7 @@ enum vmx_exit_reason {
 	EXIT_EPT_VIOLATION = 48,
 	EXIT_EPT_MISCONFIG = 49,
 	EXIT_INVEPT = 50,
+	EXIT_PREEMPTION_TIMER = 52,
 	EXIT_INVVPID = 53,
 	EXIT_WBINVD = 54,
 	EXIT_XSETBV = 55,

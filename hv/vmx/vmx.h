@@ -7,11 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hv/backend.h"
+#include "hv/vcpu.h"
 
 struct vm;
 struct vcpu;
 
-extern const struct hv_backend vmx_backend;
 
 /* What this CPU's VMX offers and what Keel runs with, read from the capability MSRs on the boot CPU. */
 struct vmx_caps {
@@ -24,6 +24,7 @@ struct vmx_caps {
 	uint64_t ept_leaf_flags;     /* memory type of every mapping */
 	bool ept_2m;
 	int invept_type, invvpid_type; /* 1 single context, 2 all contexts, 0 unavailable */
+	uint32_t preemption_timer;   /* VMX-preemption timer start value (10 ms), when the pin control is on */
 	uint64_t io_bitmaps_pa, msr_bitmap_pa;
 };
 extern struct vmx_caps vmx_caps;
@@ -39,7 +40,7 @@ struct vmx_msr_entry {
 #define VMX_SWITCHED_MSRS 5
 extern const uint32_t vmx_switched_msrs[VMX_SWITCHED_MSRS];
 
-enum vmx_reset { VMX_RESET_NONE, VMX_RESET_PROTECTED32, VMX_RESET_REAL };
+enum vmx_reset { VMX_RESET_NONE, VMX_RESET_PROTECTED32, VMX_RESET_REAL, VMX_RESET_LONG64 };
 
 struct vmx_vcpu {
 	uint64_t vmcs_pa;
@@ -49,7 +50,8 @@ struct vmx_vcpu {
 	bool launched;
 	uint16_t vpid;
 	enum vmx_reset reset;            /* guest state to write into the VMCS before the next entry */
-	uint16_t reset_cs;
+	uint16_t reset_cs, reset_gdt_limit;   /* real mode: CS; long mode: the GDT's limit, base and CR3 */
+	uint64_t reset_gdt_base, reset_cr3;
 	uint32_t proc;                   /* primary controls as last written */
 	uint32_t intr_state;             /* guest interruptibility as of the last exit */
 	uint64_t exit_rip;               /* RIP at the last exit: if v->rip moved since, the STI shadow is over */
@@ -64,8 +66,23 @@ struct vmx_vcpu {
 
 static inline struct vmx_vcpu *vmx_of(struct vcpu *v) { return v->backend; }
 
-/* vmx.c: the EPT pointer of a VM. */
+/* vmx.c: the EPT pointer of a VM; the physical address of a CPU's host values of vmx_switched_msrs. */
 uint64_t vmx_eptp(const struct vm *vm);
+uint64_t vmx_host_msrs_pa(unsigned cpu);
+
+/* vmcs.c and vmx_exit.c: the backend operations (contracts in hv/backend.h). */
+int vmx_vcpu_init(struct vcpu *v);
+void vmx_vcpu_destroy(struct vcpu *v);
+void vmx_reset_protected32(struct vcpu *v, uint32_t eip);
+void vmx_reset_real(struct vcpu *v, uint16_t cs, uint16_t ip);
+void vmx_reset_long64(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit);
+void vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *e);
+bool vmx_vcpu_interruptible(struct vcpu *v);
+void vmx_vcpu_inject(struct vcpu *v, enum vcpu_event_type type, uint8_t vector, bool has_error, uint32_t error);
+void vmx_vcpu_request_window(struct vcpu *v);
+void vmx_vcpu_get_state(struct vcpu *v, struct x86_cpu_state *s);
+void vmx_vcpu_set_cr2(struct vcpu *v, uint64_t cr2);
+int vmx_vcpu_msr(struct vcpu *v, bool write, uint32_t index, uint64_t *value);
 
 /* vmcs.c: makes v's VMCS current on this CPU (setting it up on first use and writing a pending reset) with
  * interrupts off, so nothing else can load another VMCS before vmx_vmcs_leave. Returns the flags for

@@ -236,23 +236,24 @@ class Keel:
         out = out[nl + 1:] if nl >= 0 else ""
         return out.rstrip("\n")
 
-    def host_show(self):
-        """`host show --json` parsed: the one line of output that holds a JSON object."""
-        out = self.run("host show --json")
+    def json_command(self, cmd):
+        """Runs `cmd` (a --json command) and decodes the JSON object in its output; a log line that lands
+        on the same serial line right after the object is left out."""
+        out = self.run(cmd)
         for line in out.splitlines():
-            line = line.strip()
-            if line.startswith("{"):
-                return json.loads(line)
-        raise AssertionError(f"no JSON object in `host show --json` output:\n{out}")
+            start = line.find("{")
+            if start >= 0:
+                return json.JSONDecoder().raw_decode(line[start:])[0]
+        raise AssertionError(f"no JSON object in `{cmd}` output:\n{out}")
+
+    def host_show(self):
+        """`host show --json` parsed."""
+        return self.json_command("host show --json")
 
     # -- virtual machines ------------------------------------------------------------------------------
     def vm(self, name):
         """`vm show NAME --json` parsed."""
-        out = self.run(f"vm show {name} --json")
-        for line in out.splitlines():
-            if line.strip().startswith("{"):
-                return json.loads(line)
-        raise AssertionError(f"no JSON object in `vm show {name} --json` output:\n{out}")
+        return self.json_command(f"vm show {name} --json")
 
     def wait_vm_state(self, name, state, timeout=CMD_TIMEOUT):
         """Ask `vm show` until VM `name` is in `state` (each answer is a real reply, no sleeping); raises at
