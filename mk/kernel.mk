@@ -38,10 +38,13 @@ $(KOBJ)/ksyms.S: $(KOBJ)/stage1.elf kernel/ksyms_gen.sh
 $(KOBJ)/ksyms.o: $(KOBJ)/ksyms.S
 	gcc -c $< -o $@
 
-$(KERNEL): $(KERNEL_OBJS) $(KOBJ)/ksyms.o $(MUSL_LIB) kernel/linker.ld
+$(KERNEL): $(KERNEL_OBJS) $(KOBJ)/ksyms.o $(MUSL_LIB) kernel/linker.ld mk/kernel.mk
 	ld $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(KOBJ)/ksyms.o $(MUSL_LIB) $(LIBGCC)
 	@cmp -s <(nm -n $(KOBJ)/stage1.elf | grep -i ' t ') <(nm -n $@ | grep -i ' t ') || \
 		{ echo "kernel: the second link moved code; symbols would be wrong"; rm -f $@; exit 1; }
+	@# The image carries no DWARF (backtraces use the embedded table); gdb gets the full file.
+	cp $@ $(KOBJ)/keel-debug.elf
+	objcopy --strip-debug $@
 
 kernel: $(KERNEL)
 .PHONY: kernel
