@@ -3,6 +3,7 @@
  * exit lands at vmx_exit_entry (the VMCS's host RIP) with the stack as it was at entry: the guest registers
  * are stored back and 0 returned. A failed VMLAUNCH/VMRESUME falls through and returns 1 (VMfailInvalid,
  * CF set) or 2 (VMfailValid, ZF set). The caller keeps interrupts off. */
+#include "hv/guest_gprs.h"
 	.text
 	.global vmx_run
 	.global vmx_exit_entry
@@ -20,19 +21,7 @@ vmx_run:
 	testl %esi, %esi	/* launched? (the moves below keep the flags) */
 
 	movq 0*8(%rdi), %rax
-	movq 1*8(%rdi), %rcx
-	movq 2*8(%rdi), %rdx
-	movq 3*8(%rdi), %rbx
-	movq 5*8(%rdi), %rbp
-	movq 6*8(%rdi), %rsi
-	movq 8*8(%rdi), %r8
-	movq 9*8(%rdi), %r9
-	movq 10*8(%rdi), %r10
-	movq 11*8(%rdi), %r11
-	movq 12*8(%rdi), %r12
-	movq 13*8(%rdi), %r13
-	movq 14*8(%rdi), %r14
-	movq 15*8(%rdi), %r15
+	GUEST_GPRS_LOAD %rdi
 	movq 7*8(%rdi), %rdi
 	jnz 1f
 	vmlaunch
@@ -48,19 +37,7 @@ vmx_exit_entry:
 	pushq %rdi		/* guest RDI; 8(%rsp): gpr */
 	movq 8(%rsp), %rdi
 	movq %rax, 0*8(%rdi)
-	movq %rcx, 1*8(%rdi)
-	movq %rdx, 2*8(%rdi)
-	movq %rbx, 3*8(%rdi)
-	movq %rbp, 5*8(%rdi)
-	movq %rsi, 6*8(%rdi)
-	movq %r8, 8*8(%rdi)
-	movq %r9, 9*8(%rdi)
-	movq %r10, 10*8(%rdi)
-	movq %r11, 11*8(%rdi)
-	movq %r12, 12*8(%rdi)
-	movq %r13, 13*8(%rdi)
-	movq %r14, 14*8(%rdi)
-	movq %r15, 15*8(%rdi)
+	GUEST_GPRS_STORE %rdi
 	popq %rax
 	movq %rax, 7*8(%rdi)
 	addq $8, %rsp

@@ -31,6 +31,8 @@ class Bochs(keel.Keel):
     """One Bochs machine booting a Keel ISO; `model` is a Bochs cpu model (ryzen: AMD-V, corei7_skylake_x:
     VT-x with EPT)."""
 
+    EMULATOR = "bochs"
+
     def __init__(self, log_path, model="ryzen", cpus=1, megs=512, iso=None):
         self.boot = f"bochs-{model}"
         self.log_path = log_path
@@ -78,19 +80,6 @@ class Bochs(keel.Keel):
         for i in range(0, len(data), 8):
             os.write(self._master, data[i:i + 8])
 
-    def kill(self):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+    def _close_serial(self):
         os.close(self._slave)
         os.close(self._master)
-        self._reader.join(timeout=5)
-        self._stderr.close()
-        self._log.write(f"\n# bochs exit status {self.proc.returncode}\n".encode())
-        self._log.close()
-        self.proc = None

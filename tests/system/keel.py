@@ -73,6 +73,8 @@ class KeelTimeout(AssertionError):
 class Keel:
     """One QEMU machine. Use start(), then wait_for()/run(); kill() (always called by the fixtures) ends it."""
 
+    EMULATOR = "qemu"
+
     def __init__(self, log_path, boot="iso-bios", cpu="max", smp=4, mem=2048, reboot=False,
                  iso=None, pxe=None, extra=()):
         if boot not in BOOT_PATHS:
@@ -126,8 +128,16 @@ class Keel:
                 self._log.write(chunk)
                 self._cond.notify_all()
 
+    def _close_serial(self):
+        """Close this machine's end of the serial line (QEMU's pipes)."""
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+
     def kill(self):
-        """Stop QEMU (if running) and close the log. Safe to call twice."""
+        """Stop the emulator (if running) and close the log. Safe to call twice."""
         if self.proc is None:
             return
         if self.proc.poll() is None:
@@ -136,22 +146,18 @@ class Keel:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        self._close_serial()
         self._reader.join(timeout=5)
-        for f in (self.proc.stdin, self.proc.stdout):
-            try:
-                f.close()
-            except OSError:
-                pass
         self._stderr.close()
         try:
             with open(self.log_path + ".stderr", "rb") as f:
                 err = f.read()
             os.unlink(self.log_path + ".stderr")
             if err:
-                self._log.write(b"\n# qemu stderr:\n" + err)
+                self._log.write(f"\n# {self.EMULATOR} stderr:\n".encode() + err)
         except OSError:
             pass
-        self._log.write(f"\n# qemu exit status {self.proc.returncode}\n".encode())
+        self._log.write(f"\n# {self.EMULATOR} exit status {self.proc.returncode}\n".encode())
         self._log.close()
         self.proc = None
 
