@@ -55,6 +55,8 @@ enum vcpu_event_type { VCPU_EVENT_INTERRUPT, VCPU_EVENT_NMI, VCPU_EVENT_EXCEPTIO
 
 struct hv_backend {
 	const char *name;
+	/* The guest's hypercall instruction (VMMCALL or VMCALL), for the Hyper-V hypercall page. */
+	uint8_t hypercall_insn[3];
 	/* Turns virtualization on for the calling host CPU; called on every CPU before any VM runs. */
 	int (*cpu_enable)(void);
 	/* Guest-physical address space: nested page tables for one VM. */

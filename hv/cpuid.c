@@ -1,9 +1,10 @@
 /* The guest CPUID table. Each row names a leaf and, per register, the host bits a guest may see; rows with a
- * function compute the leaf. Leaves not listed read as zero, as on AMD. Hidden on purpose: SVM and VMX (no
+ * function compute the leaf; the Hyper-V leaves come from hv/hyperv.c. Leaves not listed read as zero, as on AMD. Hidden on purpose: SVM and VMX (no
  * nested virtualization), XSAVE/AVX (guest FPU state is switched with FXSAVE), MONITOR/MWAIT, x2APIC, PCID,
  * RDTSCP, performance counters, and every speculation-control MSR bit (those MSRs fault). */
 #include <string.h>
 #include "hv/cpuid.h"
+#include "hv/hyperv.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "kernel/arch.h"
@@ -78,6 +79,10 @@ static const struct cpuid_row table[] = {
 
 void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
+	if (leaf >= HYPERV_CPUID_FIRST && leaf <= HYPERV_CPUID_LAST) {
+		hyperv_cpuid(v, leaf, out);
+		return;
+	}
 	memset(out, 0, 4 * sizeof out[0]);
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
 		const struct cpuid_row *row = &table[i];

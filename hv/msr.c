@@ -1,8 +1,9 @@
-/* Guest MSRs not kept in the backend's guest state: the TSC, the APIC base, the MTRRs, machine-check and a
+/* Guest MSRs not kept in the backend's guest state (nor Hyper-V's synthetic ones, hv/hyperv.c): the TSC, the APIC base, the MTRRs, machine-check and a
  * few AMD configuration registers Linux reads at boot. Unknown indexes fault and are logged a few times per
  * VM, so a scanning guest cannot flood the log. */
 #include <errno.h>
 #include "hv/backend.h"
+#include "hv/hyperv.h"
 #include "hv/msr.h"
 #include "hv/platform.h"
 #include "hv/vcpu.h"
@@ -26,8 +27,10 @@
 #define MSR_MTRR_FIX_4K_FIRST 0x268
 #define MSR_MTRR_FIX_4K_LAST 0x26f
 #define MSR_MTRR_DEF_TYPE 0x2ff
+#define MSR_AMD_SYSCFG 0xc0010010
 #define MSR_AMD_HWCR 0xc0010015
 #define MSR_AMD_NB_CFG 0xc001001f
+#define MSR_AMD_INT_PENDING 0xc0010055
 #define MSR_AMD_DE_CFG 0xc0011029
 
 #define APIC_BASE_DEFAULT 0xfee00000ull
@@ -53,6 +56,9 @@ static int mtrr_slot(uint32_t index)
 int msr_guest_access(struct vcpu *v, bool write, uint32_t index, uint64_t *value)
 {
 	int err = hv->vcpu_msr(v, write, index, value);
+	if (err != -ENOENT)
+		return err;
+	err = hyperv_msr(v, write, index, value);
 	if (err != -ENOENT)
 		return err;
 	int slot = mtrr_slot(index);
@@ -88,8 +94,10 @@ int msr_guest_access(struct vcpu *v, bool write, uint32_t index, uint64_t *value
 		return 0;
 	case MSR_PATCH_LEVEL:
 	case MSR_MCG_STATUS:
+	case MSR_AMD_SYSCFG:
 	case MSR_AMD_HWCR:
 	case MSR_AMD_NB_CFG:
+	case MSR_AMD_INT_PENDING:
 	case MSR_AMD_DE_CFG:
 		if (!write)
 			*value = 0;

@@ -50,8 +50,7 @@ struct vm_platform {
 
 uint64_t platform_now_ns(const struct vm *vm)
 {
-	uint64_t ticks = rdtsc() - vm->start_tsc, hz = time_tsc_hz();
-	return ticks / hz * 1000000000ull + ticks % hz * 1000000000ull / hz;
+	return time_tsc_to_ns(rdtsc() - vm->start_tsc);
 }
 
 static uint64_t ns_to_tsc(const struct vm *vm, uint64_t ns)
@@ -219,8 +218,7 @@ int platform_create(struct vm *vm)
 	uint64_t now = platform_now_ns(vm);
 	pic8259_init(&p->pic, (struct dev_irq_line){ pic_output, p, 0 });
 	pit8254_init(&p->pit, isa_line(p, PIT_IRQ));
-	uint64_t unix_s = wallclock_unix_seconds();
-	rtc_init(&p->rtc, isa_line(p, RTC_IRQ), unix_s * 1000000000ull, now);
+	rtc_init(&p->rtc, isa_line(p, RTC_IRQ), wallclock_unix_ns(), now);
 	uint64_t ram = vm->config.mem_bytes;
 	rtc_set_memory_size(&p->rtc, ram < GUEST_LOW_RAM_LIMIT ? ram : GUEST_LOW_RAM_LIMIT,
 			    ram > GUEST_LOW_RAM_LIMIT ? ram - GUEST_LOW_RAM_LIMIT : 0);
@@ -294,8 +292,8 @@ int platform_lapic_tsc_deadline(struct vcpu *v, bool write, uint64_t *value)
 	uint64_t now = platform_now_ns(v->vm);
 	/* The guest's TSC is the host's; the device model counts guest nanoseconds. */
 	if (write) {
-		uint64_t target = *value > v->vm->start_tsc ? *value - v->vm->start_tsc : 0, hz = time_tsc_hz();
-		uint64_t ns = *value ? target / hz * 1000000000ull + target % hz * 1000000000ull / hz : 0;
+		uint64_t target = *value > v->vm->start_tsc ? *value - v->vm->start_tsc : 0;
+		uint64_t ns = *value ? time_tsc_to_ns(target) : 0;
 		lapic_write_tsc_deadline(&p->lapic[v->index], now, *value ? (ns ? ns : 1) : 0);
 	} else {
 		uint64_t ns = lapic_read_tsc_deadline(&p->lapic[v->index]);

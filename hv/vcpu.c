@@ -3,6 +3,7 @@
 #include <string.h>
 #include "hv/backend.h"
 #include "hv/cpuid.h"
+#include "hv/hyperv.h"
 #include "hv/msr.h"
 #include "hv/platform.h"
 #include "hv/vcpu.h"
@@ -110,6 +111,9 @@ static void handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		v->rip = e->next_rip;
 		break;
 	case VCPU_EXIT_HYPERCALL:
+		if (!hyperv_hypercall(v, e))
+			hv->vcpu_inject(v, VCPU_EVENT_EXCEPTION, VECTOR_UD, false, 0);
+		break;
 	case VCPU_EXIT_UNDEFINED:
 		hv->vcpu_inject(v, VCPU_EVENT_EXCEPTION, VECTOR_UD, false, 0);
 		break;

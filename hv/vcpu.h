@@ -21,6 +21,7 @@ struct vcpu {
 	bool halted;
 	bool waiting_for_sipi;     /* an application processor before its start-up IPI, or after an INIT */
 	uint64_t mtrr[28];         /* variable, fixed and default-type MTRRs, as hv/msr.c numbers them */
+	uint64_t hyperv_vp_assist; /* the Hyper-V VP assist page MSR */
 	void *backend;             /* the backend's per-vCPU state */
 };
 

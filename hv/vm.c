@@ -236,6 +236,8 @@ static int start_vm(struct vm *vm, char *err, size_t errlen)
 		     (unsigned long long)(vm->config.mem_bytes >> 20), (unsigned long long)(phys_free_bytes() >> 20));
 	}
 	memset(&vm->bus, 0, sizeof vm->bus);
+	vm->start_tsc = rdtsc(); /* the devices' clocks start here */
+	memset(&vm->hyperv, 0, sizeof vm->hyperv);
 	if ((e = hv->vm_init(vm)) || (e = guest_memory_each(&vm->memory, map_ram, vm)) ||
 	    (e = platform_create(vm))) {
 		snprintf(err, errlen, "cannot set up the VM: error %d", e);
@@ -265,7 +267,6 @@ static int start_vm(struct vm *vm, char *err, size_t errlen)
 	/* The starter holds one reference of its own until every thread exists: a guest that stops at once
 	 * cannot tear the VM down under this loop. */
 	vm->running_vcpus = vm->config.cpus + 1;
-	vm->start_tsc = rdtsc();
 	set_state(vm, VM_RUNNING);
 	unsigned started = 0;
 	for (; started < vm->config.cpus; started++) {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hv/guest_memory.h"
+#include "hv/hyperv.h"
 #include "hv/io_bus.h"
 #include "kernel/sched/spinlock.h"
 #include "kernel/sched/wait.h"
@@ -50,6 +51,7 @@ struct vm {
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	uint64_t start_tsc;
 	uint64_t unknown_msr_accesses;
+	struct hyperv_partition hyperv;
 	/* The guest's serial console, kept while nobody is connected (a ring of the last 64 KiB). */
 	char console[VM_CONSOLE_SIZE];
 	volatile uint64_t console_head; /* bytes ever written */

@@ -7,6 +7,8 @@
 /* Measures the TSC frequency; needs acpi_init for the PM timer. */
 void time_init(void);
 uint64_t time_tsc_hz(void);
+/* Nanoseconds in a span of TSC ticks, without overflow for any span. */
+uint64_t time_tsc_to_ns(uint64_t ticks);
 /* Milliseconds since time_init. */
 uint64_t time_uptime_ms(void);
 uint64_t time_boot_tsc(void);

@@ -7,7 +7,7 @@
 #include "kernel/time.h"
 #include "kernel/wallclock.h"
 
-static uint64_t boot_unix, boot_uptime_ms;
+static uint64_t boot_unix, read_tsc; /* the CMOS time and the TSC when it was read */
 
 static uint8_t cmos(uint8_t reg)
 {
@@ -79,7 +79,12 @@ void wallclock_init(void)
 	}
 	int64_t days = wallclock_days_from_civil((int64_t)century * 100 + year, month, day);
 	boot_unix = (uint64_t)(days * 86400 + hour * 3600 + min * 60 + sec);
-	boot_uptime_ms = time_uptime_ms();
+	read_tsc = rdtsc();
 }
 
-uint64_t wallclock_unix_seconds(void) { return boot_unix + (time_uptime_ms() - boot_uptime_ms) / 1000; }
+uint64_t wallclock_unix_ns(void)
+{
+	return boot_unix * 1000000000ull + time_tsc_to_ns(rdtsc() - read_tsc);
+}
+
+uint64_t wallclock_unix_seconds(void) { return wallclock_unix_ns() / 1000000000ull; }

@@ -6,8 +6,9 @@
 
 /* Reads the CMOS real-time clock (taken as UTC, as servers keep it); needs time_init. */
 void wallclock_init(void);
-/* Seconds since 1970-01-01 00:00 UTC. */
+/* Seconds (nanoseconds) since 1970-01-01 00:00 UTC. */
 uint64_t wallclock_unix_seconds(void);
+uint64_t wallclock_unix_ns(void);
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
 int64_t wallclock_days_from_civil(int64_t year, unsigned month, unsigned day);
 

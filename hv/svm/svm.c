@@ -470,6 +470,7 @@ static int svm_vcpu_msr(struct vcpu *v, bool write, uint32_t index, uint64_t *va
 
 const struct hv_backend svm_backend = {
 	.name = "svm",
+	.hypercall_insn = { 0x0f, 0x01, 0xd9 },
 	.cpu_enable = svm_cpu_enable,
 	.vm_init = svm_vm_init,
 	.vm_destroy = svm_vm_destroy,

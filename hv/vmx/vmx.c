@@ -225,6 +225,7 @@ static int vmx_vm_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size)
 
 const struct hv_backend vmx_backend = {
 	.name = "vmx",
+	.hypercall_insn = { 0x0f, 0x01, 0xc1 },
 	.cpu_enable = vmx_cpu_enable,
 	.vm_init = vmx_vm_init,
 	.vm_destroy = vmx_vm_destroy,

@@ -178,7 +178,7 @@ void guest_begin(const char *name)
 	uint32_t r[4];
 	guest_name = name;
 	guest_line("start");
-	cpuid(0x40000000, 0, r);
+	cpuid(0x40000100, 0, r);
 	on_keel = same((const char *)&r[1], "Keel", 4) && same((const char *)&r[2], "Keel", 4) &&
 		  same((const char *)&r[3], "Keel", 4);
 	if (!on_keel)

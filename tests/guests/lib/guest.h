@@ -65,9 +65,9 @@ static inline uintptr_t guest_addr(uintptr_t a)
 static inline uint32_t mmio_read32(uintptr_t a) { return *(volatile uint32_t *)guest_addr(a); }
 static inline void mmio_write32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)guest_addr(a) = v; }
 
-/* Prints the start line and detects Keel (CPUID 0x40000000); off Keel it prints `(not on Keel)`. */
+/* Prints the start line and detects Keel (CPUID 0x40000100); off Keel it prints `(not on Keel)`. */
 void guest_begin(const char *name);
-/* 1 when CPUID 0x40000000 says KeelKeelKeel; valid after guest_begin. */
+/* 1 when CPUID 0x40000100 says KeelKeelKeel; valid after guest_begin. */
 int guest_on_keel(void);
 /* The scratch page's physical address: Keel's MMIO page, or the RAM fallback off Keel. */
 uintptr_t guest_scratch_phys(void);
