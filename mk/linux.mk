@@ -23,11 +23,18 @@ $(LINUX_BUSYBOX_686): tests/linux/fetch-busybox.sh | $(LINUX_DIR)/686/vmlinuz
 $(LINUX_DIR)/vmlinuz-%: $(LINUX_DIR)/%/vmlinuz
 	cp $< $@
 
-$(LINUX_INITRD): tests/linux/init tests/linux/mkinitrd.sh $(LINUX_DIR)/amd64/vmlinuz | $(DEPS_STAMP)
-	tests/linux/mkinitrd.sh /bin/busybox $(LINUX_DIR)/amd64/modules $@
+$(LINUX_DIR)/rdtsc-%: tests/linux/rdtsc.c
+	@mkdir -p $(dir $@)
+	gcc -m$* -O2 -static -nostdlib -ffreestanding -fno-pic -no-pie -fno-stack-protector -Wall -Wextra -Werror \
+		-Wl,--build-id=none -o $@ $<
 
-$(LINUX_INITRD_686): tests/linux/init tests/linux/mkinitrd.sh $(LINUX_DIR)/686/vmlinuz $(LINUX_BUSYBOX_686)
-	tests/linux/mkinitrd.sh $(LINUX_BUSYBOX_686) $(LINUX_DIR)/686/modules $@
+$(LINUX_INITRD): tests/linux/init tests/linux/mkinitrd.sh $(LINUX_DIR)/amd64/vmlinuz $(LINUX_DIR)/rdtsc-64 \
+		| $(DEPS_STAMP)
+	tests/linux/mkinitrd.sh /bin/busybox $(LINUX_DIR)/rdtsc-64 $(LINUX_DIR)/amd64/modules $@
+
+$(LINUX_INITRD_686): tests/linux/init tests/linux/mkinitrd.sh $(LINUX_DIR)/686/vmlinuz $(LINUX_BUSYBOX_686) \
+		$(LINUX_DIR)/rdtsc-32
+	tests/linux/mkinitrd.sh $(LINUX_BUSYBOX_686) $(LINUX_DIR)/rdtsc-32 $(LINUX_DIR)/686/modules $@
 
 $(LINUX_ISO): $(KERNEL) $(KEEL_CFG) $(LINUX_AMD64) $(LINUX_INITRD) $(LINUX_686) $(LINUX_INITRD_686) \
 		$(LINUX_ISO_GUESTS) grub.cfg image/mkiso.sh | $(DEPS_STAMP)

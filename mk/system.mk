@@ -33,9 +33,10 @@ test: | $(DEPS_STAMP)
 	-@$(MAKE) --no-print-directory systest
 	@tests/summary.sh $(RESULTS) unit fuzz system
 
-bench: iso | $(DEPS_STAMP)
+bench: iso $(LINUX_ISO) | $(DEPS_STAMP)
 	@mkdir -p $(RESULTS)/logs
 	@$(PYTHON) tests/bench/boot.py --iso $(ISO) --kernel $(KERNEL) --log $(RESULTS)/logs/bench-boot.log
+	@$(SYSTEST_ENV) $(PYTHON) tests/bench/linux.py --logs $(RESULTS)/logs
 
 # Long runs outside `make test`: the system tests marked soak (@pytest.mark.soak).
 soak: iso $(TEST_ISO) $(LINUX_ISO) | $(DEPS_STAMP)

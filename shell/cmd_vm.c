@@ -222,6 +222,8 @@ static int run_vm_show(struct shell_ctx *ctx, const struct shell_args *args)
 		json_kv_string(&w, "cmdline", c->cmdline);
 		json_kv_string(&w, "off_reason", vm->off_reason);
 		json_kv_uint(&w, "uptime_ms", uptime_ms(vm));
+		/* The host TSC when the VM last started: guests read the same counter, so their readings line up. */
+		json_kv_uint(&w, "start_tsc", vm->start_tsc);
 		json_kv_uint(&w, "exits", exits);
 		json_kv_uint(&w, "unclaimed_port_accesses", vm->bus.unclaimed_port_accesses);
 		json_kv_uint(&w, "unclaimed_mmio_accesses", vm->bus.unclaimed_mmio_accesses);
