@@ -45,7 +45,6 @@
 #define FADT_F_TMR_VAL_EXT (1u << 8)
 #define FADT_F_RESET_REG_SUP (1u << 10)
 #define BOOT_ARCH_LEGACY_DEVICES (1u << 0)
-#define BOOT_ARCH_8042 (1u << 1)
 #define BOOT_ARCH_NO_VGA (1u << 2)
 
 #define GAS_SYSTEM_IO 1
@@ -340,7 +339,9 @@ static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 	put16(t + FADT_P_LVL2_LAT, 101);  /* > 100: no C2 */
 	put16(t + FADT_P_LVL3_LAT, 1001); /* > 1000: no C3 */
 	t[FADT_CENTURY] = ACPI_TABLES_RTC_CENTURY;
-	put16(t + FADT_IAPC_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042 | BOOT_ARCH_NO_VGA);
+	/* No 8042: the platform answers only its reset command, and a guest told there is one spends seconds
+	 * probing for a keyboard. */
+	put16(t + FADT_IAPC_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_NO_VGA);
 	put32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON | FADT_F_FIX_RTC |
 				      FADT_F_TMR_VAL_EXT | FADT_F_RESET_REG_SUP);
 	gas_io(t + FADT_RESET_REG, 8, GAS_ACCESS_BYTE, ACPI_TABLES_RESET_PORT);
