@@ -12,6 +12,7 @@
 #include "kernel/cpu/lapic.h"
 #include "kernel/cpu/percpu.h"
 #include "kernel/cpu/smp.h"
+#include "kernel/crypto/random.h"
 #include "kernel/log.h"
 #include "kernel/mm/paging.h"
 #include "kernel/mm/phys.h"
@@ -41,6 +42,7 @@ static void on_reschedule(void *ctx)
  * the boot CPU's idle thread and must never sleep. */
 static void init_then_shell(void *entry_tsc)
 {
+	random_init();
 	hv_init();
 	shell_serial_main(entry_tsc);
 }
