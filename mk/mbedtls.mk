@@ -13,7 +13,7 @@ MBEDTLS_OBJDIR := $(BUILD)/mbedtls/obj
 
 # Every library file compiles; those whose modules the configuration leaves out come out empty.
 MBEDTLS_MODULES := aes asn1parse asn1write base64 bignum chacha20 chachapoly cipher cipher_wrap ctr_drbg \
-	ecdh ecdsa ecp ecp_curves entropy gcm md oid pk pk_wrap pkcs5 pkparse pkwrite platform_util poly1305 \
+	ecdh ecdsa ecp ecp_curves entropy gcm hmac_drbg md oid pk pk_wrap pkcs5 pkparse pkwrite platform_util poly1305 \
 	rsa rsa_internal sha256 sha512 ssl_ciphersuites ssl_msg ssl_srv ssl_tls x509 x509_create x509_crt \
 	x509write_crt constant_time
 MBEDTLS_OBJS := $(MBEDTLS_MODULES:%=$(MBEDTLS_OBJDIR)/%.o)

@@ -14,6 +14,8 @@
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_ECP_NIST_OPTIM
+/* RFC 6979 signatures: the host certificate is the same on every boot for the same key. */
+#define MBEDTLS_ECDSA_DETERMINISTIC
 
 /* Key exchanges: ECDHE signed by ECDSA (our host key) or RSA; RSA also verifies RSA client certificates. */
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
@@ -52,6 +54,7 @@
 #define MBEDTLS_ECP_C
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_GCM_C
+#define MBEDTLS_HMAC_DRBG_C
 #define MBEDTLS_MD_C
 #define MBEDTLS_OID_C
 #define MBEDTLS_PK_C
