@@ -39,6 +39,7 @@ test_linux_boot_SRCS    := hv/boot/linux.c
 
 test_credentials_SRCS := shell/credentials.c
 test_credentials_LIBS := -lmbedcrypto
+test_backoff_SRCS     := shell/backoff.c
 
 fuzz_config_SRCS    := kernel/config.c
 fuzz_grammar_SRCS   := shell/grammar.c shell/command.c
