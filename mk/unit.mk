@@ -40,6 +40,8 @@ test_linux_boot_SRCS    := hv/boot/linux.c
 test_credentials_SRCS := shell/credentials.c
 test_credentials_LIBS := -lmbedcrypto
 test_backoff_SRCS     := shell/backoff.c
+test_session_SRCS     := shell/session.c shell/credentials.c shell/backoff.c
+test_session_LIBS     := -lmbedcrypto
 
 fuzz_config_SRCS    := kernel/config.c
 fuzz_grammar_SRCS   := shell/grammar.c shell/command.c
@@ -48,6 +50,8 @@ fuzz_x86_decode_SRCS := hv/decode/x86_decode.c hv/decode/x86_emulate.c hv/decode
 fuzz_dev_io_SRCS := hv/dev/uart16550.c hv/dev/pic8259.c hv/dev/pit8254.c hv/dev/rtc.c hv/dev/ioapic.c \
 	hv/dev/lapic.c hv/dev/acpi_pm.c hv/dev/reset.c
 fuzz_linux_header_SRCS := hv/boot/linux.c
+fuzz_session_SRCS := shell/session.c shell/credentials.c shell/backoff.c
+fuzz_session_LIBS := -lmbedcrypto
 
 UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
