@@ -3,13 +3,27 @@
 #include "../../kernel/config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A checked repeat key: values must start with a digit. */
+static bool starts_with_digit(const char *value, char *reason, size_t len)
+{
+	if (value[0] >= '0' && value[0] <= '9')
+		return true;
+	snprintf(reason, len, "not a digit");
+	return false;
+}
+
 static const struct config_key keys[] = {
-	{ "name", CONFIG_STRING, 0, 0 },   { "debug", CONFIG_BOOL, 0, 0 },
-	{ "cpus", CONFIG_UINT, 1, 64 },    { "port", CONFIG_UINT, 0, 0 },
-	{ "mem", CONFIG_SIZE, 1 << 20, 0 }, { "net.ip", CONFIG_STRING, 0, 0 },
+	{ .name = "name", .type = CONFIG_STRING },
+	{ .name = "debug", .type = CONFIG_BOOL },
+	{ .name = "cpus", .type = CONFIG_UINT, .min = 1, .max = 64 },
+	{ .name = "port", .type = CONFIG_UINT },
+	{ .name = "mem", .type = CONFIG_SIZE, .min = 1 << 20 },
+	{ .name = "net.ip", .type = CONFIG_STRING },
+	{ .name = "pin", .type = CONFIG_STRING, .repeat = true, .check = starts_with_digit },
 };
 
 struct seen {
