@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lines += size && data[size - 1] != '\n';
 	if (bad < 0 || (unsigned)bad != seen.reports || (size_t)bad > lines || seen.last_line > lines)
 		abort();
-	if (cfg.count > CONFIG_MAX_ENTRIES || cfg.count > sizeof(keys) / sizeof(keys[0]))
+	if (cfg.count > CONFIG_MAX_ENTRIES)
 		abort();
 	for (unsigned e = 0; e < cfg.count; e++) {
 		const struct config_entry *en = &cfg.entries[e];
@@ -67,9 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (en->key->type == CONFIG_UINT && en->key->max && (en->number < en->key->min || en->number > en->key->max))
 			abort();
+		if (en->key->check && !(en->value[0] >= '0' && en->value[0] <= '9'))
+			abort(); /* a checked value passed its check */
 		for (unsigned f = 0; f < e; f++) {
-			if (cfg.entries[f].key == en->key)
-				abort(); /* one entry per key */
+			if (cfg.entries[f].key == en->key && !en->key->repeat)
+				abort(); /* one entry per key, but for repeat keys */
 		}
 	}
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
