@@ -12,6 +12,7 @@ include mk/kernel.mk
 include mk/guests.mk
 include mk/linux.mk
 include mk/image.mk
+include mk/keelctl.mk
 include mk/unit.mk
 include mk/system.mk
 
