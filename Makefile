@@ -7,10 +7,12 @@ SHELL := /bin/bash
 
 include mk/deps.mk
 include mk/musl.mk
+include mk/mbedtls.mk
 include mk/kernel.mk
 include mk/guests.mk
 include mk/linux.mk
 include mk/image.mk
+include mk/keelctl.mk
 include mk/unit.mk
 include mk/system.mk
 

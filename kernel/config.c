@@ -113,9 +113,14 @@ static bool check_value(const struct config_key *key, const char *value, size_t 
 	char lo[24], hi[24];
 
 	switch (key->type) {
-	case CONFIG_STRING:
+	case CONFIG_STRING: {
+		char reason[MSG_MAX - 64];
 		*number = 0;
-		return true;
+		if (!key->check || key->check(value, reason, sizeof reason))
+			return true;
+		snprintf(msg, MSG_MAX, "bad value for '%s': %s, ignored", key->name, reason);
+		return false;
+	}
 	case CONFIG_BOOL:
 		for (size_t i = 0; i < sizeof(truthy) / sizeof(truthy[0]); i++) {
 			if (equal_nocase(value, truthy[i]) || equal_nocase(value, falsy[i])) {
@@ -245,7 +250,7 @@ static bool parse_line(const char *p, size_t n, const struct config_key *keys, s
 	if (!check_value(key, value, vlen, &number, msg))
 		return false;
 
-	for (unsigned e = 0; e < out->count && !entry; e++) {
+	for (unsigned e = 0; e < out->count && !entry && !key->repeat; e++) {
 		if (out->entries[e].key == key)
 			entry = &out->entries[e];
 	}
@@ -305,6 +310,15 @@ const char *config_get(const struct config *cfg, const char *key)
 	const struct config_entry *e = find_entry(cfg, key);
 
 	return e ? e->value : NULL;
+}
+
+const char *config_get_nth(const struct config *cfg, const char *key, unsigned n)
+{
+	for (unsigned e = 0; e < cfg->count; e++) {
+		if (strcmp(cfg->entries[e].key->name, key) == 0 && n-- == 0)
+			return cfg->entries[e].value;
+	}
+	return NULL;
 }
 
 bool config_get_bool(const struct config *cfg, const char *key, bool def)

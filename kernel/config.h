@@ -23,6 +23,10 @@ struct config_key {
 	const char *name;
 	enum config_type type;
 	uint64_t min, max; /* for UINT and SIZE; max 0 means no upper bound */
+	bool repeat;       /* each line is kept as its own entry (config_get_nth); else a later line replaces */
+	/* Optional, for STRING: whether the value is acceptable; when not, writes the reason (no prefix, no
+	 * newline) into reason and the line is rejected as "bad value for 'KEY': REASON, ignored". */
+	bool (*check)(const char *value, char *reason, size_t reason_len);
 };
 
 struct config_entry {
@@ -40,13 +44,17 @@ struct config {
 typedef void (*config_report_fn)(void *ctx, unsigned line, const char *message);
 
 /* Parses len bytes of text (NUL-termination not needed, never read past len) into *out, which is reset
- * first. Accepted lines are stored (a later line for a key replaces the earlier value); each rejected line
+ * first. Accepted lines are stored (a later line for a key replaces the earlier value, unless the key is a
+ * repeat key); each rejected line
  * is passed to report (which may be NULL) and changes nothing. Returns the number of rejected lines. */
 int config_parse(const char *text, size_t len, const struct config_key *keys, size_t nkeys,
 		 struct config *out, config_report_fn report, void *ctx);
 
 /* The value text stored for key, or NULL when the key was not set. */
 const char *config_get(const struct config *cfg, const char *key);
+
+/* The n-th value (from 0, in file order) of a repeat key, or NULL when there are not that many. */
+const char *config_get_nth(const struct config *cfg, const char *key, unsigned n);
 
 /* The value of a BOOL key, or def when it was not set or the key is not a BOOL. */
 bool config_get_bool(const struct config *cfg, const char *key, bool def);

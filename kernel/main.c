@@ -12,6 +12,8 @@
 #include "kernel/cpu/lapic.h"
 #include "kernel/cpu/percpu.h"
 #include "kernel/cpu/smp.h"
+#include "kernel/crypto/host_identity.h"
+#include "kernel/crypto/random.h"
 #include "kernel/log.h"
 #include "kernel/mm/paging.h"
 #include "kernel/mm/phys.h"
@@ -21,6 +23,7 @@
 #include "kernel/time.h"
 #include "kernel/version.h"
 #include "kernel/wallclock.h"
+#include "shell/remote_access.h"
 #include "shell/serial.h"
 
 struct boot_info boot_info;
@@ -41,6 +44,9 @@ static void on_reschedule(void *ctx)
  * the boot CPU's idle thread and must never sleep. */
 static void init_then_shell(void *entry_tsc)
 {
+	if (random_init())
+		host_identity_init();
+	remote_access_init();
 	hv_init();
 	shell_serial_main(entry_tsc);
 }

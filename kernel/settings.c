@@ -5,10 +5,16 @@
 #include "kernel/log.h"
 #include "kernel/mm/phys.h"
 #include "kernel/settings.h"
+#include "kernel/crypto/host_key.h"
+#include "shell/credentials.h"
 
 static const struct config_key keys[] = {
 	{ .name = "hostname", .type = CONFIG_STRING },
 	{ .name = "log_level", .type = CONFIG_STRING },
+	{ .name = "host_key", .type = CONFIG_STRING, .check = host_key_check_value },
+	{ .name = "admin_password", .type = CONFIG_STRING, .check = credentials_check_password_value },
+	{ .name = "admin_cert_sha256", .type = CONFIG_STRING, .repeat = true,
+	  .check = credentials_check_fingerprint_value },
 };
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug" };
@@ -44,4 +50,14 @@ const char *settings_hostname(void)
 {
 	const char *h = config_get(&config, "hostname");
 	return h && h[0] ? h : "keel";
+}
+
+const char *settings_get(const char *key)
+{
+	return config_get(&config, key);
+}
+
+const char *settings_get_nth(const char *key, unsigned n)
+{
+	return config_get_nth(&config, key, n);
 }

@@ -7,5 +7,8 @@ struct boot_info;
 /* Parses the module named keel.cfg, if any; each bad line is named on the console and ignored. */
 void settings_load(const struct boot_info *bi);
 const char *settings_hostname(void);
+/* The value keel.cfg gave key (checked by its table entry), or NULL; the n-th one of a repeat key. */
+const char *settings_get(const char *key);
+const char *settings_get_nth(const char *key, unsigned n);
 
 #endif

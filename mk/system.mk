@@ -14,7 +14,7 @@ SYSTEST_ENV := KEEL_BUILD=$(abspath $(BUILD)) KEEL_ISO=$(abspath $(ISO)) KEEL_PX
 $(TEST_ISO): $(KERNEL) $(KEEL_CFG) $(GUESTS) grub.cfg image/mkiso.sh | $(DEPS_STAMP)
 	GUESTS="$(GUESTS)" image/mkiso.sh $(KERNEL) $(KEEL_CFG) $@
 
-systest: iso pxe $(TEST_ISO) $(LINUX_ISO) | $(DEPS_STAMP)
+systest: iso pxe $(TEST_ISO) $(LINUX_ISO) $(KEELCTL) $(SHELL_TEST_SERVER) | $(DEPS_STAMP)
 	@mkdir -p $(RESULTS)/logs
 	@rm -f $(RESULTS)/system.txt $(RESULTS)/system.xml
 	@status=0; $(SYSTEST_ENV) $(PYTHON) -m pytest tests/system -m "not soak" -n $(SYSTEST_JOBS) \

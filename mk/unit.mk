@@ -4,7 +4,9 @@
 #
 # Adding a module: list its sources in the variable named after its test, e.g.
 #   test_ring_SRCS := kernel/lib/ring.c
-# (and fuzz_ring_SRCS for a fuzz target). Tests and targets are found by their file names.
+# (and fuzz_ring_SRCS for a fuzz target), and libraries in test_ring_LIBS. Tests and targets are found by
+# their file names. Modules over mbedTLS link Debian's libmbedtls-dev (the image's version, its default
+# configuration).
 
 UNIT_CC     := cc
 UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1
@@ -35,6 +37,12 @@ test_dev_reset_SRCS     := hv/dev/reset.c
 test_acpi_tables_SRCS   := hv/boot/acpi_tables.c
 test_linux_boot_SRCS    := hv/boot/linux.c
 
+test_credentials_SRCS := shell/credentials.c
+test_credentials_LIBS := -lmbedcrypto
+test_backoff_SRCS     := shell/backoff.c
+test_session_SRCS     := shell/session.c shell/credentials.c shell/backoff.c
+test_session_LIBS     := -lmbedcrypto
+
 fuzz_config_SRCS    := kernel/config.c
 fuzz_grammar_SRCS   := shell/grammar.c shell/command.c
 fuzz_line_edit_SRCS := shell/line_edit.c
@@ -42,6 +50,8 @@ fuzz_x86_decode_SRCS := hv/decode/x86_decode.c hv/decode/x86_emulate.c hv/decode
 fuzz_dev_io_SRCS := hv/dev/uart16550.c hv/dev/pic8259.c hv/dev/pit8254.c hv/dev/rtc.c hv/dev/ioapic.c \
 	hv/dev/lapic.c hv/dev/acpi_pm.c hv/dev/reset.c
 fuzz_linux_header_SRCS := hv/boot/linux.c
+fuzz_session_SRCS := shell/session.c shell/credentials.c shell/backoff.c
+fuzz_session_LIBS := -lmbedcrypto
 
 UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -54,7 +64,7 @@ define UNIT_RULE
 $(BUILD)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(UNIT_HEADERS) | $$(DEPS_STAMP)
 	@mkdir -p $$(@D)
 	@echo "  CC      $$@"
-	@$$(UNIT_CC) $$(UNIT_CFLAGS) -o $$@ tests/unit/$(1).c $$($(1)_SRCS) || { rm -f $$@; echo "unit: $(1) did not build"; }
+	@$$(UNIT_CC) $$(UNIT_CFLAGS) -o $$@ tests/unit/$(1).c $$($(1)_SRCS) $$($(1)_LIBS) || { rm -f $$@; echo "unit: $(1) did not build"; }
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_RULE,$(t))))
 
@@ -62,7 +72,7 @@ define FUZZ_RULE
 $(BUILD)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_SRCS) $$(UNIT_HEADERS) | $$(DEPS_STAMP)
 	@mkdir -p $$(@D)
 	@echo "  CLANG   $$@"
-	@$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1).c $$($(1)_SRCS) || { rm -f $$@; echo "fuzz: $(1) did not build"; }
+	@$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1).c $$($(1)_SRCS) $$($(1)_LIBS) || { rm -f $$@; echo "fuzz: $(1) did not build"; }
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULE,$(t))))
 

@@ -4,6 +4,7 @@
 #include "kernel/acpi.h"
 #include "kernel/cpu/features.h"
 #include "kernel/cpu/percpu.h"
+#include "kernel/crypto/host_identity.h"
 #include "kernel/log.h"
 #include "kernel/mm/phys.h"
 #include "kernel/settings.h"
@@ -12,6 +13,7 @@
 #include "kernel/wallclock.h"
 #include "shell/json.h"
 #include "shell/registry.h"
+#include "shell/remote_access.h"
 
 struct feature {
 	const char *name;
@@ -57,6 +59,9 @@ static int show_json(struct shell_ctx *ctx)
 	json_array_end(&w);
 	json_kv_uint(&w, "uptime_ms", time_uptime_ms());
 	json_kv_uint(&w, "time_unix", wallclock_unix_seconds());
+	json_kv_string(&w, "host_key_sha256", host_identity_fingerprint());
+	json_kv_bool(&w, "host_key_persistent", host_identity_persistent());
+	json_kv_bool(&w, "network_shell_open", remote_access_open());
 	json_object_end(&w);
 	if (json_finish(&w)) {
 		shell_printf(ctx, "error: host show: JSON output too large\n");
@@ -91,6 +96,13 @@ static int run_host_show(struct shell_ctx *ctx, const struct shell_args *args)
 	shell_printf(ctx, "cpu             %s,%s\n", cpu_features.vendor, list);
 	shell_printf(ctx, "uptime          %llu.%03llu s\n", (unsigned long long)(up / 1000),
 		     (unsigned long long)(up % 1000));
+	const char *fp = host_identity_fingerprint();
+	if (fp)
+		shell_printf(ctx, "host key        sha256 %s (%s)\n", fp,
+			     host_identity_persistent() ? "from keel.cfg" : "this boot only");
+	else
+		shell_printf(ctx, "host key        none\n");
+	shell_printf(ctx, "network shell   %s\n", remote_access_open() ? "open" : "closed");
 	return 0;
 }
 
@@ -98,7 +110,7 @@ SHELL_COMMAND(cmd_host_show) = {
 	.noun = "host",
 	.verb = "show",
 	.usage = "host show [--json]",
-	.summary = "CPUs, memory, virtualization support, uptime and version of this host",
+	.summary = "CPUs, memory, virtualization support, uptime, version and TLS host key of this host",
 	.run = run_host_show,
 	.opt_keys = (const char *const[]){ NULL },
 	.opt_flags = (const char *const[]){ "json", NULL },

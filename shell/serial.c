@@ -28,7 +28,7 @@ void shell_serial_main(void *arg)
 {
 	static struct line_editor le;
 	uint64_t entry_tsc = (uint64_t)(uintptr_t)arg;
-	struct shell_frontend frontend = { .read_byte = console_read };
+	struct shell_frontend frontend = { .read_byte = console_read, .console = true };
 	struct shell_ctx ctx = { .write = console_write, .priv = &frontend };
 	size_t count;
 	const struct shell_command *table = shell_commands(&count);

@@ -3,13 +3,27 @@
 #include "../../kernel/config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A checked repeat key: values must start with a digit. */
+static bool starts_with_digit(const char *value, char *reason, size_t len)
+{
+	if (value[0] >= '0' && value[0] <= '9')
+		return true;
+	snprintf(reason, len, "not a digit");
+	return false;
+}
+
 static const struct config_key keys[] = {
-	{ "name", CONFIG_STRING, 0, 0 },   { "debug", CONFIG_BOOL, 0, 0 },
-	{ "cpus", CONFIG_UINT, 1, 64 },    { "port", CONFIG_UINT, 0, 0 },
-	{ "mem", CONFIG_SIZE, 1 << 20, 0 }, { "net.ip", CONFIG_STRING, 0, 0 },
+	{ .name = "name", .type = CONFIG_STRING },
+	{ .name = "debug", .type = CONFIG_BOOL },
+	{ .name = "cpus", .type = CONFIG_UINT, .min = 1, .max = 64 },
+	{ .name = "port", .type = CONFIG_UINT },
+	{ .name = "mem", .type = CONFIG_SIZE, .min = 1 << 20 },
+	{ .name = "net.ip", .type = CONFIG_STRING },
+	{ .name = "pin", .type = CONFIG_STRING, .repeat = true, .check = starts_with_digit },
 };
 
 struct seen {
@@ -42,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lines += size && data[size - 1] != '\n';
 	if (bad < 0 || (unsigned)bad != seen.reports || (size_t)bad > lines || seen.last_line > lines)
 		abort();
-	if (cfg.count > CONFIG_MAX_ENTRIES || cfg.count > sizeof(keys) / sizeof(keys[0]))
+	if (cfg.count > CONFIG_MAX_ENTRIES)
 		abort();
 	for (unsigned e = 0; e < cfg.count; e++) {
 		const struct config_entry *en = &cfg.entries[e];
@@ -53,9 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (en->key->type == CONFIG_UINT && en->key->max && (en->number < en->key->min || en->number > en->key->max))
 			abort();
+		if (en->key->check && !(en->value[0] >= '0' && en->value[0] <= '9'))
+			abort(); /* a checked value passed its check */
 		for (unsigned f = 0; f < e; f++) {
-			if (cfg.entries[f].key == en->key)
-				abort(); /* one entry per key */
+			if (cfg.entries[f].key == en->key && !en->key->repeat)
+				abort(); /* one entry per key, but for repeat keys */
 		}
 	}
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {

@@ -8,14 +8,24 @@
 
 #include "check.h"
 
+/* A checked key: values must start with "ok". */
+static bool starts_ok(const char *value, char *reason, size_t len)
+{
+	if (strncmp(value, "ok", 2) == 0)
+		return true;
+	snprintf(reason, len, "'%s' does not start with ok", value);
+	return false;
+}
+
 static const struct config_key keys[] = {
-	{ "name", CONFIG_STRING, 0, 0 },
-	{ "debug", CONFIG_BOOL, 0, 0 },
-	{ "cpus", CONFIG_UINT, 1, 64 },
-	{ "port", CONFIG_UINT, 0, 0 },
-	{ "mem", CONFIG_SIZE, 16 << 20, UINT64_C(1) << 40 },
-	{ "buf", CONFIG_SIZE, 0, 0 },
-	{ "net.ip", CONFIG_STRING, 0, 0 },
+	{ .name = "name", .type = CONFIG_STRING },
+	{ .name = "debug", .type = CONFIG_BOOL },
+	{ .name = "cpus", .type = CONFIG_UINT, .min = 1, .max = 64 },
+	{ .name = "port", .type = CONFIG_UINT },
+	{ .name = "mem", .type = CONFIG_SIZE, .min = 16 << 20, .max = UINT64_C(1) << 40 },
+	{ .name = "buf", .type = CONFIG_SIZE },
+	{ .name = "net.ip", .type = CONFIG_STRING },
+	{ .name = "pin", .type = CONFIG_STRING, .repeat = true, .check = starts_ok },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -233,6 +243,20 @@ static void test_replace_and_keep(void)
 	CHECK(config_get(&cfg, "name") == NULL);
 }
 
+static void test_repeat_and_check(void)
+{
+	/* Every good line of a repeat key is kept in order; a rejected one names its line and reason. */
+	CHECK_EQ(parse("pin = ok1\nname = a\npin = bad\npin = ok2\n"), 1);
+	CHECK_STR(rep.text, "3: bad value for 'pin': 'bad' does not start with ok, ignored\n");
+	CHECK_STR(config_get_nth(&cfg, "pin", 0), "ok1");
+	CHECK_STR(config_get_nth(&cfg, "pin", 1), "ok2");
+	CHECK(config_get_nth(&cfg, "pin", 2) == NULL);
+	CHECK_STR(config_get(&cfg, "pin"), "ok1");
+	CHECK_STR(config_get_nth(&cfg, "name", 0), "a");
+	CHECK(config_get_nth(&cfg, "name", 1) == NULL);
+	CHECK(config_get_nth(&cfg, "cpus", 0) == NULL);
+}
+
 static void test_lengths(void)
 {
 	static char text[4096];
@@ -281,7 +305,7 @@ static void test_too_many_entries(void)
 
 	for (unsigned i = 0; i < 70; i++) {
 		snprintf(names[i], sizeof(names[i]), "k%u", i);
-		many[i] = (struct config_key){ names[i], CONFIG_UINT, 0, 0 };
+		many[i] = (struct config_key){ .name = names[i], .type = CONFIG_UINT };
 		used += (size_t)snprintf(text + used, sizeof(text) - used, "k%u = %u\n", i, i);
 	}
 	used += (size_t)snprintf(text + used, sizeof(text) - used, "k3 = 333\n");
@@ -323,6 +347,7 @@ int main(void)
 	test_uint();
 	test_size();
 	test_replace_and_keep();
+	test_repeat_and_check();
 	test_lengths();
 	test_too_many_entries();
 	test_never_reads_past_len();
