@@ -22,6 +22,7 @@
 #include "kernel/time.h"
 #include "kernel/version.h"
 #include "kernel/wallclock.h"
+#include "net/net.h"
 #include "shell/serial.h"
 
 struct boot_info boot_info;
@@ -99,6 +100,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info_phys)
 	settings_load(&boot_info);
 	report_virtualization();
 	pci_init();
+	net_init();
 	uart_enable_rx();
 	if (!thread_create("shell", init_then_shell, (void *)(uintptr_t)entry_tsc, 0))
 		panic("cannot start the shell thread");

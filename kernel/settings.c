@@ -9,6 +9,11 @@
 static const struct config_key keys[] = {
 	{ .name = "hostname", .type = CONFIG_STRING },
 	{ .name = "log_level", .type = CONFIG_STRING },
+	/* Checked by net/net_config.c, which names a bad value and falls back to DHCP. */
+	{ .name = "net_address", .type = CONFIG_STRING },
+	{ .name = "net_netmask", .type = CONFIG_STRING },
+	{ .name = "net_gateway", .type = CONFIG_STRING },
+	{ .name = "net_dns", .type = CONFIG_STRING },
 };
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug" };
@@ -45,3 +50,5 @@ const char *settings_hostname(void)
 	const char *h = config_get(&config, "hostname");
 	return h && h[0] ? h : "keel";
 }
+
+const char *settings_value(const char *key) { return config_get(&config, key); }
