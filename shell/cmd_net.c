@@ -137,7 +137,7 @@ static const char *strerr(int err)
 	switch (err) {
 	case -ETIMEDOUT: return "no answer in time";
 	case -ENOENT: return "no such name";
-	case -ENETUNREACH: return "network unreachable (no interface with an address)";
+	case -ENETUNREACH: return "network unreachable (no interface with an address and its link up)";
 	case -EINVAL: return "not a valid name";
 	default: return "out of memory";
 	}
