@@ -2,6 +2,7 @@
  * the driver and reports link changes to the stack. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "drivers/netdev.h"
 #include "kernel/arch.h"
 #include "kernel/log.h"
@@ -46,8 +47,9 @@ static int is_pending(void *ctx) { return ((struct netdev *)ctx)->pending; }
 static void worker(void *arg)
 {
 	struct netdev *dev = arg;
+	uint64_t period = time_tsc_hz() / 1000 * (strcmp(dev->irq_mode, "polled") ? NETDEV_POLL_MS : NETDEV_POLLED_MS);
 	for (;;) {
-		uint64_t deadline = rdtsc() + time_tsc_hz() / 1000 * NETDEV_POLL_MS;
+		uint64_t deadline = rdtsc() + period;
 		wait_until_deadline(&dev->wait, is_pending, dev, deadline);
 		dev->pending = false;
 		dev->ops->poll(dev);

@@ -3,8 +3,9 @@
  *
  * Order of calls: a driver's probe fills a struct netdev and calls netdev_register; the stack sets receive,
  * link_changed and stack_ctx, then calls netdev_start. From then on the worker thread calls ops->poll after
- * every interrupt (and at least every NETDEV_POLL_MS), and poll hands each received frame to receive. The
- * stack calls ops->transmit from its own thread at any time. */
+ * every interrupt (and at least every NETDEV_POLL_MS; every NETDEV_POLLED_MS for a device without
+ * interrupts), and poll hands each received frame to receive. The stack calls ops->transmit from its own
+ * thread at any time. */
 #ifndef DRIVERS_NETDEV_H
 #define DRIVERS_NETDEV_H
 
@@ -16,7 +17,8 @@
 #define NETDEV_MTU 1500
 #define NETDEV_FRAME_MAX 1514 /* Ethernet header and MTU; the frame check sequence is the NIC's */
 #define NETDEV_MAX 8
-#define NETDEV_POLL_MS 100
+#define NETDEV_POLL_MS 100  /* a device with interrupts: link state and missed work */
+#define NETDEV_POLLED_MS 10 /* a device without (no MSI-X, MSI or routable INTx) */
 
 /* Counters since boot; each written by one side only (receive by the worker, transmit under the driver's
  * lock), read without locks by `net show`. */
@@ -40,7 +42,7 @@ struct netdev_ops {
 struct netdev {
 	char name[8];       /* eth0, eth1, ... in probe order */
 	const char *driver; /* "virtio-net", "e1000" */
-	const char *irq_mode; /* "msi-x", "msi", "intx" or "polled" */
+	const char *irq_mode; /* "msi-x", "msi", "intx", or "polled" when it has no interrupt */
 	uint8_t mac[6];
 	const struct netdev_ops *ops;
 	void *priv;

@@ -327,7 +327,10 @@ int pci_intx_route(struct pci_device *d, void (*raise)(void *ctx), void (*lower)
 	uint32_t first = irq_gsi_base() > FIRST_PCI_GSI ? irq_gsi_base() : FIRST_PCI_GSI;
 	for (uint32_t gsi = first; gsi < irq_gsi_base() + irq_gsi_count(); gsi++) {
 		struct intx_probe probe = { .gsi = gsi };
-		if (irq_register_pci_gsi(gsi, on_probe, &probe))
+		int err = irq_register_pci_gsi(gsi, on_probe, &probe);
+		if (err == -EBUSY)
+			continue; /* another device's line: never shared */
+		if (err)
 			break;
 		irq_gsi_mask(gsi, 0);
 		raise(ctx);

@@ -61,8 +61,9 @@ uint8_t pci_msix_route(struct pci_device *d, unsigned entry, irq_handler_fn fn, 
 uint8_t pci_msi_enable(struct pci_device *d, irq_handler_fn fn, void *ctx);
 /* INTx through the IOAPIC. Without the ACPI interpreter's _PRT the line's GSI is found by asking:
  * raise(ctx) makes the device assert its interrupt, lower(ctx) clears it again, and the PCI inputs of the
- * IOAPIC (GSI 16 up) are tried one at a time. On success fn is installed on that GSI (level, active low,
- * unmasked) and the GSI is returned; -ENODEV when no input saw the device. Interrupts must be on. */
+ * IOAPIC (GSI 16 up) not yet in use are tried one at a time. On success fn is installed on that GSI (level, active low,
+ * unmasked) and the GSI is returned; -ENODEV when no free input saw the device (a line shared with a device
+ * routed earlier is not found: the driver then polls). Interrupts must be on. */
 int pci_intx_route(struct pci_device *d, void (*raise)(void *ctx), void (*lower)(void *ctx), irq_handler_fn fn,
 		   void *ctx);
 

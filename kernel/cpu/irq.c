@@ -95,6 +95,8 @@ int irq_register_pci_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx)
 	    IRQ_VECTOR_BASE + gsi >= MSI_VECTOR_FIRST)
 		return -EINVAL;
 	uint8_t vector = (uint8_t)(IRQ_VECTOR_BASE + gsi);
+	if (handlers[vector].fn)
+		return -EBUSY;
 	irq_register_vector(vector, fn, ctx);
 	ioapic_write(0x11 + 2 * input, cpus[0].apic_id << 24);
 	ioapic_write(0x10 + 2 * input, vector | (1u << 13) | (1u << 15) | (1u << 16));

@@ -15,7 +15,8 @@ void irq_register_vector(uint8_t vector, irq_handler_fn fn, void *ctx);
 /* Routes ISA IRQ n (after ACPI overrides) to the boot CPU and installs fn for it. */
 void irq_register_isa(unsigned isa_irq, irq_handler_fn fn, void *ctx);
 /* Routes global system interrupt gsi (a PCI INTx line: level triggered, active low) to the boot CPU, masked;
- * installs fn for it. -EINVAL when gsi is beyond the IOAPIC. */
+ * installs fn for it. -EINVAL when gsi is beyond the IOAPIC; -EBUSY when the line has a handler already
+ * (lines are not shared). */
 int irq_register_pci_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx);
 void irq_gsi_mask(uint32_t gsi, int masked);
 /* The first IOAPIC input and the number of inputs (for probing the PCI lines, GSI 16 up). */

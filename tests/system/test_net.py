@@ -15,8 +15,11 @@ import keel
 NICS = {
     "virtio": ["-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"],
     "e1000": ["-netdev", "user,id=n0", "-device", "e1000,netdev=n0"],
+    # QEMU's -nic gives this virtio-net no MSI-X: the driver polls it.
+    "virtio-polled": ["-nic", "user,model=virtio-net-pci"],
 }
-DRIVERS = {"virtio": "virtio-net", "e1000": "e1000"}
+DRIVERS = {"virtio": "virtio-net", "e1000": "e1000", "virtio-polled": "virtio-net"}
+INTERRUPTS = {"virtio": "msi-x", "e1000": "intx", "virtio-polled": "polled"}
 # DHCP under TCG with three machines on two cores: the lease comes a few seconds after the prompt.
 ADDRESS_TIMEOUT = 60
 # Network log lines come from their own threads: one may land right after a prompt.
@@ -52,7 +55,7 @@ def test_dhcp_lease_and_counters(boot, nic):
     m = boot(extra=NICS[nic])
     m.wait_prompt()
     assert address_line(m, "dhcp") == ("10.0.2.15", 24, "10.0.2.2")
-    assert re.search(LOG + rf"net: eth0: {DRIVERS[nic]}, MAC 52:54:00:12:34:56, interrupts (msi-x|msi|intx)$",
+    assert re.search(LOG + rf"net: eth0: {DRIVERS[nic]}, MAC 52:54:00:12:34:56, interrupts {INTERRUPTS[nic]}$",
                      m.console())
 
     shown, before = eth0(m)
@@ -164,7 +167,7 @@ def echo_round_trip(port, payload):
     return bytes(got)
 
 
-@pytest.mark.parametrize("nic", sorted(NICS))
+@pytest.mark.parametrize("nic", ["e1000", "virtio"])
 def test_accept_path_echoes_concurrent_connections(boot, nic):
     m, port = echo_machine(boot, nic)
     payloads = [os.urandom(128 * 1024 + k) for k in range(8)]
