@@ -8,6 +8,7 @@ SHELL := /bin/bash
 include mk/deps.mk
 include mk/musl.mk
 include mk/mbedtls.mk
+include mk/lwip.mk
 include mk/kernel.mk
 include mk/guests.mk
 include mk/linux.mk

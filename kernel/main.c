@@ -1,6 +1,7 @@
 /* kmain: the boot CPU's path from the Multiboot2 hand-off to the shell. The order matters: memory before
  * the heap, the heap before CPU tables (IST stacks), ACPI before timers and the other CPUs. */
 #include <stdint.h>
+#include "drivers/pci.h"
 #include "drivers/uart.h"
 #include "hv/backend.h"
 #include "kernel/acpi.h"
@@ -23,6 +24,7 @@
 #include "kernel/time.h"
 #include "kernel/version.h"
 #include "kernel/wallclock.h"
+#include "net/net.h"
 #include "shell/remote_access.h"
 #include "shell/serial.h"
 
@@ -103,6 +105,8 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info_phys)
 
 	settings_load(&boot_info);
 	report_virtualization();
+	pci_init();
+	net_init();
 	uart_enable_rx();
 	if (!thread_create("shell", init_then_shell, (void *)(uintptr_t)entry_tsc, 0))
 		panic("cannot start the shell thread");

@@ -15,6 +15,11 @@ static const struct config_key keys[] = {
 	{ .name = "admin_password", .type = CONFIG_STRING, .check = credentials_check_password_value },
 	{ .name = "admin_cert_sha256", .type = CONFIG_STRING, .repeat = true,
 	  .check = credentials_check_fingerprint_value },
+	/* Checked by net/net_config.c, which names a bad value and falls back to DHCP. */
+	{ .name = "net_address", .type = CONFIG_STRING },
+	{ .name = "net_netmask", .type = CONFIG_STRING },
+	{ .name = "net_gateway", .type = CONFIG_STRING },
+	{ .name = "net_dns", .type = CONFIG_STRING },
 };
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug" };

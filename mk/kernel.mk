@@ -4,10 +4,10 @@ KEEL_VERSION := 0.1.0
 KERNEL := $(BUILD)/keel.elf
 KOBJ := $(BUILD)/kernel
 
-KERNEL_DIRS := kernel drivers hv shell
+KERNEL_DIRS := kernel drivers hv net shell
 KERNEL_C := $(shell find $(KERNEL_DIRS) -name '*.c')
 KERNEL_S := $(shell find $(KERNEL_DIRS) -name '*.S')
-KERNEL_OBJS := $(KERNEL_C:%.c=$(KOBJ)/%.o) $(KERNEL_S:%.S=$(KOBJ)/%.o)
+KERNEL_OBJS := $(KERNEL_C:%.c=$(KOBJ)/%.o) $(KERNEL_S:%.S=$(KOBJ)/%.o) $(LWIP_OBJS)
 
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie -mno-red-zone \
 	-mcmodel=kernel -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
@@ -20,6 +20,10 @@ LIBGCC := $(shell gcc -print-libgcc-file-name)
 MUSL_INTERNAL_INC := -isystem $(MUSL_SRC)/src/internal -isystem $(MUSL_SRC)/src/include -isystem $(MUSL_SRC)/arch/x86_64 \
 	-isystem $(MUSL_SRC)/arch/generic -isystem $(MUSL_SRC)/obj/include -isystem $(MUSL_SRC)/include
 $(KOBJ)/kernel/libc/libc_thread.o: KCFLAGS := $(MUSL_INTERNAL_INC) $(KCFLAGS)
+
+# net/ is the one part that sees lwIP's headers.
+$(KOBJ)/net/%.o: KCFLAGS += $(LWIP_INC)
+$(filter $(KOBJ)/net/%,$(KERNEL_OBJS)): $(LWIP_STAMP)
 
 $(KOBJ)/%.o: %.c $(MUSL_LIB) $(MBEDTLS_STAMP)
 	@mkdir -p $(dir $@)

@@ -36,6 +36,8 @@ test_dev_acpi_pm_SRCS   := hv/dev/acpi_pm.c
 test_dev_reset_SRCS     := hv/dev/reset.c
 test_acpi_tables_SRCS   := hv/boot/acpi_tables.c
 test_linux_boot_SRCS    := hv/boot/linux.c
+test_net_config_SRCS    := net/net_config.c
+test_virtqueue_SRCS     := drivers/virtqueue.c
 
 test_credentials_SRCS := shell/credentials.c
 test_credentials_LIBS := -lmbedcrypto
@@ -57,7 +59,7 @@ UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 # Any header of the pure modules may change what a test sees: rebuild on all of them.
 UNIT_HEADERS := $(wildcard kernel/*.h kernel/mm/*.h shell/*.h hv/decode/*.h hv/dev/*.h tests/unit/*.h)
-UNIT_HEADERS += hv/boot/acpi_tables.h hv/boot/bytes.h hv/boot/linux.h hv/guest_memory.h
+UNIT_HEADERS += net/net_config.h drivers/virtqueue.h hv/boot/acpi_tables.h hv/boot/bytes.h hv/boot/linux.h hv/guest_memory.h
 
 # A test that fails to build leaves no binary behind; the run below counts it as failed and goes on.
 define UNIT_RULE

@@ -14,6 +14,7 @@ extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __da
 extern char boot_stack_guard[];
 
 static uint64_t kernel_pml4;
+static uint64_t direct_map_end; /* covered by 2 MiB pages from paging_init */
 static uint64_t nx_bit;
 static uint64_t identity_pdpt, identity_pd;
 static struct spinlock map_lock = SPINLOCK_INIT;
@@ -63,6 +64,8 @@ void paging_init(void)
 		table(kernel_pml4)[i] = new_table() | PTE_PRESENT | PTE_WRITE;
 
 	uint64_t end = phys_max_address() > (4ull << 30) ? phys_max_address() : (4ull << 30);
+	end = (end + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+	direct_map_end = end;
 	for (uint64_t pa = 0; pa < end; pa += 2ull << 20) {
 		uint64_t cache = phys_is_ram(pa, 2ull << 20) ? 0 : PTE_PCD | PTE_PWT;
 		*walk(DIRECT_MAP_BASE + pa, 2, 1) = pa | PTE_PRESENT | PTE_WRITE | PTE_LARGE | PTE_GLOBAL | nx_bit | cache;
@@ -108,6 +111,23 @@ uint64_t paging_unmap_page(uint64_t va)
 	}
 	spin_unlock(&map_lock, f);
 	return pa;
+}
+
+void *paging_map_mmio(uint64_t pa, uint64_t len)
+{
+	const uint64_t large = 2ull << 20;
+	/* The direct map ends where the stack area starts. */
+	if (!len || pa + len < pa || pa + len > STACK_AREA_BASE - DIRECT_MAP_BASE)
+		return NULL;
+	for (uint64_t b = pa & ~(large - 1); b < pa + len && b < direct_map_end; b += large)
+		if (phys_is_ram(b, large))
+			return NULL;
+	uint64_t f = spin_lock(&map_lock);
+	for (uint64_t p = pa & ~(uint64_t)(PAGE_SIZE - 1); p < pa + len; p += PAGE_SIZE)
+		if (p >= direct_map_end)
+			*walk(DIRECT_MAP_BASE + p, 1, 1) = p | PTE_PRESENT | PTE_WRITE | PTE_PCD | PTE_PWT | nx_bit;
+	spin_unlock(&map_lock, f);
+	return phys_to_virt(pa);
 }
 
 void paging_identity_low(int on)

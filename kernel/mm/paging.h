@@ -23,6 +23,10 @@ int paging_map_page(uint64_t va, uint64_t pa, uint64_t flags);
 /* Returns the physical frame that was mapped, or 0. Flushes this CPU's TLB entry; other CPUs never cached
  * it while it was in use elsewhere (stacks are per thread). */
 uint64_t paging_unmap_page(uint64_t va);
+/* Device memory [pa, pa + len) mapped uncached: through the direct map, which covers device space below
+ * its end already, with 4 KiB uncached pages added there for ranges beyond (64-bit BARs). NULL when the range
+ * shares a 2 MiB page with RAM (mapped cached) or lies beyond the direct map's reach. */
+void *paging_map_mmio(uint64_t pa, uint64_t len);
 /* Identity-maps the first 2 MiB executable for AP start-up, and removes it again. */
 void paging_identity_low(int on);
 /* True when va is mapped (walks the tables without touching va). */
