@@ -25,6 +25,7 @@
 #include "kernel/version.h"
 #include "kernel/wallclock.h"
 #include "net/net.h"
+#include "shell/net_shell.h"
 #include "shell/remote_access.h"
 #include "shell/serial.h"
 
@@ -42,13 +43,24 @@ static void on_reschedule(void *ctx)
 	this_cpu()->need_resched = true;
 }
 
+/* The host key (about 19 M instructions to generate) is made beside the shell, not before its prompt; the
+ * network shell opens when it exists. */
+static void make_host_key(void *arg)
+{
+	(void)arg;
+	host_identity_init();
+	remote_access_key_ready();
+}
+
 /* Work that must block (enabling virtualization waits for every CPU) runs here, not in kmain, which is
  * the boot CPU's idle thread and must never sleep. */
 static void init_then_shell(void *entry_tsc)
 {
-	if (random_init())
-		host_identity_init();
+	bool entropy = random_init();
 	remote_access_init();
+	if (!entropy || !thread_create("host-key", make_host_key, NULL, -1))
+		remote_access_key_ready();
+	net_shell_start();
 	hv_init();
 	shell_serial_main(entry_tsc);
 }

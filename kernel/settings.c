@@ -20,6 +20,9 @@ static const struct config_key keys[] = {
 	{ .name = "net_netmask", .type = CONFIG_STRING },
 	{ .name = "net_gateway", .type = CONFIG_STRING },
 	{ .name = "net_dns", .type = CONFIG_STRING },
+	/* The network shell (shell/net_shell.c); the session limit stays within lwIP's pcb pool (net/lwipopts.h). */
+	{ .name = "shell_port", .type = CONFIG_UINT, .min = 1, .max = 65535 },
+	{ .name = "shell_max_sessions", .type = CONFIG_UINT, .min = 1, .max = 64 },
 };
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug" };
@@ -60,6 +63,11 @@ const char *settings_hostname(void)
 const char *settings_get(const char *key)
 {
 	return config_get(&config, key);
+}
+
+uint64_t settings_get_uint(const char *key, uint64_t def)
+{
+	return config_get_uint(&config, key, def);
 }
 
 const char *settings_get_nth(const char *key, unsigned n)

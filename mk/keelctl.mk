@@ -5,7 +5,7 @@ HOST_TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 KEELCTL := $(BUILD)/keelctl
 KEELCTL_SRCS := tools/keelctl.c shell/credentials.c
 SHELL_TEST_SERVER := $(BUILD)/tools/shell_test_server
-SHELL_TEST_SERVER_SRCS := tests/tools/shell_test_server.c shell/session.c shell/tls_server.c shell/credentials.c \
+SHELL_TEST_SERVER_SRCS := tests/tools/shell_test_server.c shell/session_conn.c shell/session.c shell/tls_server.c shell/credentials.c \
 	shell/backoff.c shell/command.c shell/grammar.c shell/json.c kernel/crypto/host_key.c
 
 $(KEELCTL): $(KEELCTL_SRCS) $(wildcard shell/*.h) mk/keelctl.mk | $(DEPS_STAMP)

@@ -9,7 +9,7 @@ LWIP_SRC := $(BUILD)/third_party/lwip-2.1.3
 LWIP_STAMP := $(LWIP_SRC)/.unpacked
 LWIP_INC := -Inet -I$(LWIP_SRC)/src/include
 # The core with IPv4, DHCP, DNS, raw and UDP, TCP behind altcp, the tcpip thread and Ethernet framing.
-# core/altcp_alloc.c (altcp_tls_new/alloc) needs altcp_tls_wrap: it joins the build with the TLS layer.
+# No altcp TLS files: TLS runs in the network shell's session threads (net/lwipopts.h says why).
 LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
 	core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c \
 	core/timeouts.c core/udp.c core/altcp.c core/altcp_tcp.c \

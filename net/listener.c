@@ -21,6 +21,7 @@ struct net_conn {
 	struct altcp_pcb *pcb; /* NULL once lwIP freed it (reset, abort) */
 	struct pbuf *rx;       /* received, not yet read */
 	bool eof, reset;
+	bool cancelled; /* net_conn_cancel: reads and writes fail, close aborts */
 	volatile unsigned events; /* bumped by every callback */
 	struct wait_queue wait;
 	uint32_t peer_address;
@@ -160,6 +161,28 @@ static bool wait_event(struct net_conn *c, unsigned seen, uint64_t deadline_tsc)
 	return wait_until_deadline(&c->wait, has_changed, &w, deadline_tsc);
 }
 
+bool net_conn_wait_readable(struct net_conn *c, uint64_t deadline_tsc)
+{
+	for (;;) {
+		LOCK_TCPIP_CORE();
+		unsigned seen = c->events;
+		bool ready = c->rx || c->eof || c->reset || c->cancelled;
+		UNLOCK_TCPIP_CORE();
+		if (ready)
+			return true;
+		if (!wait_event(c, seen, deadline_tsc))
+			return false;
+	}
+}
+
+/* The pcb is left to the owner's net_conn_close: aborting it here, inside lwIP's input path for another
+ * pcb, is not something lwIP promises to survive. */
+void net_conn_cancel(struct net_conn *c)
+{
+	c->cancelled = true;
+	notify(c);
+}
+
 long net_conn_read(struct net_conn *c, void *buf, size_t n, uint64_t deadline_tsc)
 {
 	if (n == 0)
@@ -169,7 +192,9 @@ long net_conn_read(struct net_conn *c, void *buf, size_t n, uint64_t deadline_ts
 		long r = 0;
 		LOCK_TCPIP_CORE();
 		unsigned seen = c->events;
-		if (c->rx) {
+		if (c->cancelled) {
+			r = -ECONNRESET;
+		} else if (c->rx) {
 			u16_t take = (u16_t)(n < c->rx->tot_len ? n : c->rx->tot_len);
 			r = pbuf_copy_partial(c->rx, buf, take, 0);
 			c->rx = pbuf_free_header(c->rx, take);
@@ -195,7 +220,7 @@ int net_conn_write(struct net_conn *c, const void *buf, size_t n, uint64_t deadl
 		LOCK_TCPIP_CORE();
 		unsigned seen = c->events;
 		int r = 0;
-		if (!c->pcb) {
+		if (!c->pcb || c->cancelled) {
 			r = -ECONNRESET;
 		} else {
 			size_t room = altcp_sndbuf(c->pcb);
@@ -225,7 +250,9 @@ void net_conn_close(struct net_conn *c)
 	LOCK_TCPIP_CORE();
 	if (c->pcb) {
 		detach(c->pcb);
-		if (altcp_close(c->pcb) != ERR_OK)
+		if (c->rx && !c->cancelled)
+			altcp_recved(c->pcb, c->rx->tot_len);
+		if (c->cancelled || altcp_close(c->pcb) != ERR_OK)
 			altcp_abort(c->pcb);
 	}
 	if (c->rx)

@@ -29,6 +29,8 @@ struct net_conn;
 typedef bool (*net_accept_fn)(struct net_conn *conn, void *ctx);
 
 #define NET_LISTEN_BACKLOG 8
+/* A deadline that has passed already: net_conn_read returns at once (-ETIMEDOUT when nothing is there). */
+#define NET_CONN_NOW 1
 
 /* Listens on TCP port through allocator (NULL: plain TCP; the allocator must outlive the listener).
  * NULL when the network is not up, the port is taken or memory is short. */
@@ -43,7 +45,15 @@ long net_conn_read(struct net_conn *c, void *buf, size_t n, uint64_t deadline_ts
 /* Queues all n bytes for sending, waiting while the send buffer is full. 0; -ETIMEDOUT (part of buf may
  * have been queued); -ECONNRESET when the connection is gone; -ENOMEM. */
 int net_conn_write(struct net_conn *c, const void *buf, size_t n, uint64_t deadline_tsc);
-/* Closes gracefully (an abort when lwIP has no memory for it) and frees c. */
+/* Sleeps until a read would not wait (data, the end of the stream, a reset, a cancel); false at deadline_tsc
+ * (0: none). For owners that read without blocking under their own lock. */
+bool net_conn_wait_readable(struct net_conn *c, uint64_t deadline_tsc);
+/* Makes c's reads and writes fail with -ECONNRESET from now on and wakes its owner, who then closes it.
+ * ON THE TCPIP THREAD ONLY (from on_accept, e.g. to make room for a new connection). */
+void net_conn_cancel(struct net_conn *c);
+/* Closes gracefully (an abort when lwIP has no memory for it) and frees c. Data received and never read is
+ * acknowledged first, so the peer still gets what was sent before the close (lwIP resets a connection
+ * closed with unread data). */
 void net_conn_close(struct net_conn *c);
 /* The peer, for logging and per-source policies: "10.0.2.2:51234", and the address (host order) and port.
  * Valid until net_conn_close; callable from on_accept too. */

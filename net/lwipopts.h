@@ -1,7 +1,7 @@
 /* lwIP's configuration for Keel: the stack runs in lwIP's tcpip thread on kernel threads (NO_SYS=0) with the
  * core lock, so any thread may call the raw and altcp APIs between LOCK_TCPIP_CORE and UNLOCK_TCPIP_CORE.
- * IPv4 only; DHCP, DNS, raw ICMP (ping) and TCP through altcp (TLS-ready). Pools are sized for 32+
- * concurrent TCP sessions (the TLS shell's default limit is 32). */
+ * IPv4 only; DHCP, DNS, raw ICMP (ping) and TCP through altcp. Pools are sized for 64 concurrent TCP
+ * sessions (the network shell's limit; 32 by default). */
 #ifndef KEEL_LWIPOPTS_H
 #define KEEL_LWIPOPTS_H
 
@@ -21,7 +21,7 @@
 #define MEMP_NUM_PBUF 128
 #define MEMP_NUM_RAW_PCB 4
 #define MEMP_NUM_UDP_PCB 8
-#define MEMP_NUM_TCP_PCB 48 /* 32 sessions and connections still closing */
+#define MEMP_NUM_TCP_PCB 96 /* up to 64 shell sessions (keel.cfg shell_max_sessions), refusals, closing ones */
 #define MEMP_NUM_TCP_PCB_LISTEN 4
 #define MEMP_NUM_TCP_SEG 512
 #define MEMP_NUM_ALTCPCB (2 * MEMP_NUM_TCP_PCB) /* a TLS connection stacks two altcp pcbs */
@@ -75,7 +75,9 @@
 #define TCP_DEFAULT_LISTEN_BACKLOG 8
 #define LWIP_TCP_KEEPALIVE 1
 #define LWIP_ALTCP 1
-#define LWIP_ALTCP_TLS 1 /* the TLS work adds LWIP_ALTCP_TLS_MBEDTLS and altcp_tls_mbedtls*.c */
+/* No altcp TLS layer: the network shell runs TLS (shell/tls_server.c) in each session's own thread over plain
+ * TCP, so a handshake's public-key work never holds the tcpip thread that every connection needs. */
+#define LWIP_ALTCP_TLS 0
 
 #define LWIP_STATS 0
 #define LWIP_STATS_DISPLAY 0

@@ -84,7 +84,7 @@ static int run_host_passwd(struct shell_ctx *ctx, const struct shell_args *args)
 			log_printf("host: administrator password set on the serial console\n");
 			shell_printf(ctx, "password set until the next boot; %s\n",
 				     remote_access_open() ? "the network shell is open"
-							  : "the network shell stays closed (no TLS key)");
+							  : "the network shell opens once the host has a TLS key");
 			shell_printf(ctx, "to keep it across reboots, add this line to keel.cfg:\n");
 			shell_printf(ctx, "admin_password = %s\n", line);
 			rc = 0;

@@ -12,6 +12,7 @@
 #include "kernel/version.h"
 #include "kernel/wallclock.h"
 #include "shell/json.h"
+#include "shell/net_shell.h"
 #include "shell/registry.h"
 #include "shell/remote_access.h"
 
@@ -62,6 +63,7 @@ static int show_json(struct shell_ctx *ctx)
 	json_kv_string(&w, "host_key_sha256", host_identity_fingerprint());
 	json_kv_bool(&w, "host_key_persistent", host_identity_persistent());
 	json_kv_bool(&w, "network_shell_open", remote_access_open());
+	json_kv_uint(&w, "network_shell_connections", net_shell_connections());
 	json_object_end(&w);
 	if (json_finish(&w)) {
 		shell_printf(ctx, "error: host show: JSON output too large\n");
@@ -102,7 +104,9 @@ static int run_host_show(struct shell_ctx *ctx, const struct shell_args *args)
 			     host_identity_persistent() ? "from keel.cfg" : "this boot only");
 	else
 		shell_printf(ctx, "host key        none\n");
-	shell_printf(ctx, "network shell   %s\n", remote_access_open() ? "open" : "closed");
+	unsigned connections = net_shell_connections();
+	shell_printf(ctx, "network shell   %s, %u connection%s\n", remote_access_open() ? "open" : "closed",
+		     connections, connections == 1 ? "" : "s");
 	return 0;
 }
 

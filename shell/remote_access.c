@@ -24,15 +24,23 @@ void remote_access_init(void)
 	if (settings_get_nth("admin_cert_sha256", CRED_MAX_CERTS))
 		log_printf("keel.cfg: more than %d admin_cert_sha256 lines; the first %d count\n", CRED_MAX_CERTS,
 			   CRED_MAX_CERTS);
-	if (!host_identity())
-		log_printf("network shell: closed: this host has no TLS key\n");
-	else if (!credentials_configured(&creds))
+	if (!credentials_configured(&creds))
 		log_printf("network shell: closed: no credentials; run 'host passwd' here, or add an admin_password "
 			   "line from 'keelctl hash-password' to keel.cfg\n");
-	else
+}
+
+void remote_access_key_ready(void)
+{
+	struct credentials now;
+	remote_access_credentials(&now);
+	if (!host_identity())
+		log_printf("network shell: closed: this host has no TLS key\n");
+	else if (credentials_configured(&now))
 		log_printf("network shell: open to the administrator (%s%s%u pinned certificate%s)\n",
-			   creds.has_password ? "password" : "", creds.has_password ? ", " : "", creds.cert_count,
-			   creds.cert_count == 1 ? "" : "s");
+			   now.has_password ? "password" : "", now.has_password ? ", " : "", now.cert_count,
+			   now.cert_count == 1 ? "" : "s");
+	memset(&now, 0, sizeof now);
+	wait_wake_all(&open_waiters);
 }
 
 static int is_open(void *ctx)

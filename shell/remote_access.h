@@ -7,9 +7,13 @@
 #include <stdbool.h>
 #include "shell/credentials.h"
 
-/* Takes keel.cfg's admin_password and admin_cert_sha256 lines (already checked by the config table) and
- * says on the console, in one line, whether the network shell may open and, if not, the way out. */
+/* Takes keel.cfg's admin_password and admin_cert_sha256 lines (already checked by the config table); when
+ * there are none, says on the console that the network shell stays closed and names the way out. */
 void remote_access_init(void);
+
+/* The host key is made (or could not be: host_identity() is NULL), after remote_access_init: says on the
+ * console whether the network shell is open, and lets remote_access_wait_open's waiters look again. */
+void remote_access_key_ready(void);
 
 /* Whether the network shell may accept logins: credentials exist and the host has a TLS key. */
 bool remote_access_open(void);

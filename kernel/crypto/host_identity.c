@@ -35,14 +35,14 @@ bool host_identity_init(void)
 		return false;
 	}
 	credentials_format_fingerprint(key.fingerprint, fingerprint);
-	ready = true;
+	__atomic_store_n(&ready, true, __ATOMIC_RELEASE); /* other threads read the key from now on */
 	log_printf("host key: certificate CN=%s, sha256 fingerprint %s\n", settings_hostname(), fingerprint);
 	return true;
 }
 
 struct host_key *host_identity(void)
 {
-	return ready ? &key : NULL;
+	return __atomic_load_n(&ready, __ATOMIC_ACQUIRE) ? &key : NULL;
 }
 
 bool host_identity_persistent(void)
@@ -52,5 +52,5 @@ bool host_identity_persistent(void)
 
 const char *host_identity_fingerprint(void)
 {
-	return ready ? fingerprint : NULL;
+	return __atomic_load_n(&ready, __ATOMIC_ACQUIRE) ? fingerprint : NULL;
 }

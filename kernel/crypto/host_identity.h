@@ -7,10 +7,11 @@
 struct host_key;
 
 /* Loads keel.cfg's host_key or generates one, certifies it for the host name and logs where the key came
- * from and the fingerprint. Call once after random_init. False when there is no key (no entropy). */
+ * from and the fingerprint. Call once after random_init, from any one thread (boot runs it in the
+ * background: generating a key takes about 19 M instructions). False when there is no key (no entropy). */
 bool host_identity_init(void);
 
-/* The key and certificate, or NULL when host_identity_init failed. Read-only after init. */
+/* The key and certificate, or NULL until host_identity_init succeeded. Read-only from then on. */
 struct host_key *host_identity(void);
 
 /* Whether the key came from keel.cfg (else it lives for this boot only). */

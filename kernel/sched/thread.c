@@ -89,10 +89,16 @@ void thread_start(void)
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, int cpu_index)
 {
+	return thread_create_with_stack(name, fn, arg, cpu_index, KERNEL_STACK_SIZE);
+}
+
+struct thread *thread_create_with_stack(const char *name, void (*fn)(void *), void *arg, int cpu_index,
+					size_t stack_size)
+{
 	struct thread *t = thread_alloc(name);
 	if (!t)
 		return NULL;
-	t->stack_size = KERNEL_STACK_SIZE;
+	t->stack_size = stack_size;
 	t->stack_bottom = stack_alloc(t->stack_size, t->name);
 	if (!t->stack_bottom) {
 		libc_thread_block_free(t->libc_block);

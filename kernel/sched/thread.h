@@ -32,8 +32,12 @@ struct thread {
 
 /* Turns the running boot code of CPU c into c's idle thread and sets up its run queue. */
 void sched_init_cpu(struct cpu *c);
-/* Creates a runnable thread on CPU cpu_index (-1: spread round-robin). NULL when out of memory. */
+/* Creates a runnable thread on CPU cpu_index (-1: spread round-robin) with a KERNEL_STACK_SIZE stack. NULL
+ * when out of memory. */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, int cpu_index);
+/* The same with a stack of stack_size bytes (a multiple of 4 KiB, at most 60 KiB; see stack_alloc). */
+struct thread *thread_create_with_stack(const char *name, void (*fn)(void *), void *arg, int cpu_index,
+					size_t stack_size);
 /* Ends the calling thread. */
 __attribute__((noreturn)) void thread_exit(void);
 struct thread *thread_current(void);

@@ -10,7 +10,6 @@ import subprocess
 import keel
 from test_keelctl import SERVER, Server
 
-FINGERPRINT_RE = r"(?m)^host key: certificate CN=(\S+), sha256 fingerprint ([0-9a-f]{64})$"
 CLOSED_LINE = ("network shell: closed: no credentials; run 'host passwd' here, or add an admin_password line "
                "from 'keelctl hash-password' to keel.cfg")
 
@@ -30,14 +29,23 @@ def pbkdf2_line(password, iterations=100000, salt=b"0123456789abcdef"):
     return f"pbkdf2-sha256${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
+def key_lines(m):
+    """The host key is made beside the shell (after the prompt, possibly on the prompt's line): waits for its
+    fingerprint line and returns (host name, fingerprint) and the console so far."""
+    found = m.wait_for(r"(?m)(?:^|keel> )host key: certificate CN=(\S+), sha256 fingerprint ([0-9a-f]{64})$",
+                       start=0)
+    return found.group(1), found.group(2), m.console()
+
+
 def test_per_boot_key_and_closed_shell(machine):
-    console = machine.console()
-    m = re.search(FINGERPRINT_RE, console)
-    assert m and m.group(1) == "keel", console
-    fingerprint = m.group(2)
+    # The closed-shell line comes before the prompt; the key after it, without delaying it.
+    before_prompt = machine.console()
+    assert CLOSED_LINE in before_prompt
+    assert before_prompt.index(CLOSED_LINE) < before_prompt.index("boot: entry tsc=")
+    name, fingerprint, console = key_lines(machine)
+    assert name == "keel", console
     assert re.search(r"(?m)^random: DRBG seeded from (RDRAND and TSC jitter|RDRAND only|TSC jitter only)", console)
     assert "host key: generated for this boot only (keel.cfg has no host_key)" in console
-    assert CLOSED_LINE in console
     show = machine.host_show()
     assert show["host_key_sha256"] == fingerprint
     assert show["host_key_persistent"] is False and show["network_shell_open"] is False
@@ -51,6 +59,7 @@ def test_per_boot_key_and_closed_shell(machine):
 
 
 def test_host_passwd(machine):
+    key_lines(machine)
     # Mismatched answers change nothing.
     machine.send("host passwd\r")
     machine.wait_for(r"new password: ")
@@ -95,6 +104,8 @@ def test_keel_cfg_credentials_and_key(boot, tmp_path):
     ])
     m = boot(iso=build_iso(tmp_path, cfg))
     m.wait_prompt()
+    _, fingerprint, _ = key_lines(m)
+    m.wait_for(r"network shell: open to the administrator \(password, 1 pinned certificate\)", start=0)
     console = m.console()
     assert ("keel.cfg:3: bad value for 'admin_password': iterations 1000 below the minimum 100000, ignored"
             in console), console
@@ -104,9 +115,7 @@ def test_keel_cfg_credentials_and_key(boot, tmp_path):
             "(from keelctl hash-password), ignored" in console)
     assert not re.search(r"(?m)^keel\.cfg:[1246]:", console), console
     assert "host key: from keel.cfg" in console
-    assert "network shell: open to the administrator (password, 1 pinned certificate)" in console
     assert CLOSED_LINE not in console
-    fingerprint = re.search(FINGERPRINT_RE, console).group(2)
     # The same key and host name give the same certificate on the host side (same code, Debian's mbedTLS).
     key_file = tmp_path / "host.key"
     key_file.write_text(key_b64 + "\n")
@@ -122,6 +131,7 @@ def test_keel_cfg_credentials_and_key(boot, tmp_path):
     m.kill()
     m = boot(iso=build_iso(tmp_path, "host_key = bm90IGEga2V5\n"))
     m.wait_prompt()
+    key_lines(m)
     console = m.console()
     assert "keel.cfg:1: bad value for 'host_key': not a DER private key (from 'host key export'), ignored" in console
     assert "host key: generated for this boot only" in console

@@ -1,7 +1,7 @@
 /* A host-side stand-in for Keel's network listener, for tests that have no Keel network: it runs the
- * image's own session (shell/session.c), TLS layer (shell/tls_server.c), host key (kernel/crypto/host_key.c),
- * credentials and back-off on loopback (127.0.0.1 and ::1, one port), one thread per connection, with a
- * small fake command table run by the shell's real dispatcher. Prints "listening PORT" and
+ * image's own connection glue (shell/session_conn.c: session, TLS layer, back-off), host key
+ * (kernel/crypto/host_key.c) and credentials on loopback (127.0.0.1 and ::1, one port), one thread per
+ * connection, with a small fake command table run by the shell's real dispatcher. Prints "listening PORT" and
  * "fingerprint HEX" on stdout, then one line per session log event ("log: ...") on stderr.
  *
  * shell_test_server [--port N] [--hostname NAME] [--key-file FILE] [--password-hash LINE]
@@ -28,7 +28,7 @@
 #include "shell/command.h"
 #include "shell/credentials.h"
 #include "shell/json.h"
-#include "shell/session.h"
+#include "shell/session_conn.h"
 #include "shell/tls_server.h"
 
 static const char *hostname = "testhost";
@@ -99,137 +99,82 @@ static const struct shell_command commands[] = {
 	{ .noun = "fail", .summary = "fail", .run = run_fail },
 };
 
-/* -- one connection ---------------------------------------------------------------------------- */
+/* -- one connection: shell/session_conn.c over a socket ------------------------------------------ */
 
 struct conn {
 	int fd;
-	char peer[64];
-	uint8_t addr[16];
-	size_t addr_len;
-	struct tls_conn tls;
-	struct session session;
-	int write_error;
+	struct session_conn sc;
 };
 
-static void conn_emit(void *owner, const char *data, size_t n)
+static void log_line(const char *line)
 {
-	struct conn *c = owner;
-	if (!c->write_error)
-		c->write_error = tls_conn_write_all(&c->tls, (const unsigned char *)data, n);
-}
-
-static void conn_log(void *owner, const char *line)
-{
-	(void)owner;
 	pthread_mutex_lock(&log_lock);
 	fprintf(stderr, "log: %s\n", line);
 	pthread_mutex_unlock(&log_lock);
 }
 
-static uint64_t conn_not_before(void *owner, uint64_t now)
+static void lock_backoff(bool take)
 {
-	struct conn *c = owner;
-	pthread_mutex_lock(&backoff_lock);
-	uint64_t t = backoff_not_before(&backoff, c->addr, c->addr_len, now);
-	pthread_mutex_unlock(&backoff_lock);
-	return t;
+	if (take)
+		pthread_mutex_lock(&backoff_lock);
+	else
+		pthread_mutex_unlock(&backoff_lock);
 }
 
-static uint64_t conn_failed(void *owner, uint64_t now)
+static int run_command(struct session_conn *c, struct shell_ctx *ctx, const char *line, size_t len)
 {
-	struct conn *c = owner;
-	pthread_mutex_lock(&backoff_lock);
-	uint64_t t = backoff_failure(&backoff, c->addr, c->addr_len, now);
-	pthread_mutex_unlock(&backoff_lock);
-	return t;
+	(void)c;
+	return shell_dispatch(commands, sizeof commands / sizeof commands[0], ctx, line, len);
 }
 
-static void conn_ok(void *owner)
-{
-	struct conn *c = owner;
-	pthread_mutex_lock(&backoff_lock);
-	backoff_success(&backoff, c->addr, c->addr_len);
-	pthread_mutex_unlock(&backoff_lock);
-}
-
-static const struct session_ops ops = {
-	.emit = conn_emit, .log = conn_log, .auth_not_before = conn_not_before, .auth_failed = conn_failed,
-	.auth_ok = conn_ok,
+static struct session_conn_env env = {
+	.tls = &tls, .version = "test", .backoff = &backoff, .backoff_lock = lock_backoff, .log = log_line,
+	.now_ms = now_ms, .run_command = run_command,
 };
 
-static void shell_write(void *sink, const char *s, size_t n)
-{
-	session_output(sink, s, n);
-}
-
-/* Feeds bytes to the session, running the commands it hands out. False when the session closed. */
-static bool feed_all(struct conn *c, const uint8_t *buf, size_t n)
-{
-	while (n > 0) {
-		size_t used;
-		enum session_event ev = session_feed(&c->session, buf, n, &used, now_ms());
-		buf += used;
-		n -= used;
-		if (ev == SESSION_EV_CLOSE)
-			return false;
-		if (ev == SESSION_EV_RUN) {
-			size_t len;
-			const char *line = session_command(&c->session, &len);
-			struct shell_ctx ctx = { .write = shell_write, .sink = &c->session };
-			int rc = shell_dispatch(commands, sizeof commands / sizeof commands[0], &ctx, line, len);
-			session_command_done(&c->session, rc, now_ms());
-		}
-		if (c->write_error)
-			return false;
-	}
-	return true;
-}
-
+/* Blocking socket reads: the loop below polls first, so a read only waits inside a TLS record. */
 static void *serve(void *arg)
 {
 	struct conn *c = arg;
-	uint8_t fp[32], buf[4096];
 	int rc;
-	if (tls_conn_init(&c->tls, &tls, mbedtls_net_send, mbedtls_net_recv, &c->fd))
-		goto out;
-	while ((rc = tls_conn_handshake(&c->tls)) != 0) {
+	while ((rc = session_conn_handshake(&c->sc)) != 0) {
 		if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE) {
-			conn_log(c, "handshake failed");
-			goto out_tls;
+			log_line("handshake failed");
+			goto out;
 		}
 	}
-	struct session_params p = { .hostname = hostname, .version = "test", .peer = c->peer, .idle_ms = idle_ms,
-				    .cert_pinned = tls_conn_client_fingerprint(&c->tls, fp) &&
-						   credentials_cert_pinned(&creds, fp) };
-	if (session_start(&c->session, &p, &creds, &ops, c, now_ms()) == SESSION_EV_CLOSE)
-		goto out_close;
+	if (!session_conn_start(&c->sc, &creds))
+		goto out;
 	for (;;) {
-		if (c->write_error)
-			break;
-		if (mbedtls_ssl_get_bytes_avail(&c->tls.ssl) == 0) {
-			uint64_t wake = session_wakeup(&c->session), now = now_ms();
-			int timeout = wake == UINT64_MAX ? -1 : wake <= now ? 0 : (int)(wake - now);
-			struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-			if (poll(&pfd, 1, timeout) == 0) {
-				if (session_tick(&c->session, now_ms()) == SESSION_EV_CLOSE)
-					break;
-				continue;
-			}
-		}
-		rc = tls_conn_read(&c->tls, buf, sizeof buf);
-		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+		rc = session_conn_receive(&c->sc);
+		if (rc > 0) {
+			if (!session_conn_feed(&c->sc))
+				break;
 			continue;
-		if (rc <= 0 || !feed_all(c, buf, (size_t)rc))
+		}
+		if (rc != MBEDTLS_ERR_SSL_WANT_READ)
+			break;
+		uint64_t wake = session_conn_wakeup(&c->sc), now = now_ms();
+		int timeout = wake == UINT64_MAX ? -1 : wake <= now ? 0 : (int)(wake - now);
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		if (poll(&pfd, 1, timeout) == 0 && !session_conn_tick(&c->sc))
 			break;
 	}
-out_close:
-	tls_conn_close(&c->tls);
-out_tls:
-	tls_conn_free(&c->tls);
 out:
+	session_conn_end(&c->sc);
 	close(c->fd);
 	free(c);
 	return NULL;
+}
+
+/* mbedTLS's socket calls answer WANT_READ only on a non-blocking socket: with poll before each read, a
+ * blocking one never waits between records. */
+static int sock_recv(void *io, unsigned char *buf, size_t n)
+{
+	struct pollfd pfd = { .fd = *(int *)io, .events = POLLIN };
+	if (poll(&pfd, 1, 0) == 0)
+		return MBEDTLS_ERR_SSL_WANT_READ;
+	return mbedtls_net_recv(io, buf, n);
 }
 
 /* -- setup --------------------------------------------------------------------------------------- */
@@ -350,6 +295,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	credentials_format_fingerprint(key.fingerprint, fingerprint);
+	env.hostname = hostname;
+	env.idle_ms = idle_ms;
 
 	int fd4 = listen_on(AF_INET, port);
 	port = bound_port(fd4);
@@ -370,20 +317,28 @@ int main(int argc, char **argv)
 			if (fd < 0)
 				continue;
 			struct conn *c = calloc(1, sizeof *c);
-			char host[INET6_ADDRSTRLEN] = "?";
+			char host[INET6_ADDRSTRLEN] = "?", peer[64];
+			const void *addr;
+			size_t addr_len;
 			c->fd = fd;
 			if (ss.ss_family == AF_INET) {
 				struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-				memcpy(c->addr, &a->sin_addr, 4);
-				c->addr_len = 4;
+				addr = &a->sin_addr;
+				addr_len = 4;
 				inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-				snprintf(c->peer, sizeof c->peer, "%s:%d", host, ntohs(a->sin_port));
+				snprintf(peer, sizeof peer, "%s:%d", host, ntohs(a->sin_port));
 			} else {
 				struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-				memcpy(c->addr, &a->sin6_addr, 16);
-				c->addr_len = 16;
+				addr = &a->sin6_addr;
+				addr_len = 16;
 				inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-				snprintf(c->peer, sizeof c->peer, "[%s]:%d", host, ntohs(a->sin6_port));
+				snprintf(peer, sizeof peer, "[%s]:%d", host, ntohs(a->sin6_port));
+			}
+			if (session_conn_init(&c->sc, &env, c, mbedtls_net_send, sock_recv, &c->fd, peer, addr,
+					      addr_len)) {
+				close(fd);
+				free(c);
+				continue;
 			}
 			pthread_t t;
 			pthread_create(&t, NULL, serve, c);

@@ -1,0 +1,305 @@
+/* The network shell's front end (see net_shell.h): accepts connections from net/listener.h, runs each in
+ * its own thread through shell/session_conn.c (TLS over the listener's connection, the session machine,
+ * the real command registry, frontend.h's read_byte for interactive commands), and bounds everything a
+ * client can hold: a deadline on the TLS handshake and on every send, the session's idle and back-off
+ * deadlines, a fixed number of sessions. When they are all taken, the connection that has waited longest
+ * without finishing its TLS handshake makes room (so connections that never finish cannot lock clients
+ * out); when none is left to drop, the newcomer is told in one line to come back later. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel/arch.h"
+#include "kernel/crypto/host_identity.h"
+#include "kernel/crypto/random.h"
+#include "kernel/log.h"
+#include "kernel/sched/semaphore.h"
+#include "kernel/sched/spinlock.h"
+#include "kernel/sched/thread.h"
+#include "kernel/settings.h"
+#include "kernel/time.h"
+#include "kernel/version.h"
+#include "mbedtls/net_sockets.h"
+#include "net/listener.h"
+#include "shell/frontend.h"
+#include "shell/net_shell.h"
+#include "shell/registry.h"
+#include "shell/remote_access.h"
+#include "shell/session_conn.h"
+
+/* Measured high-water marks of a session thread's stack (a zeroed stack scanned after the session): 5.0 KiB
+ * through an ECDHE-ECDSA handshake (X25519 or P-256, with or without a client certificate) and a password
+ * login (PBKDF2); 7.1 KiB with `help`. Commands are written for the serial shell's 16 KiB stack: that,
+ * plus room for the session and TLS layers beneath them. */
+#define SESSION_STACK   (24 * 1024)
+#define HANDSHAKE_MS    10000 /* from accept to a finished TLS handshake */
+#define SEND_MS         30000 /* a client that reads nothing for this long is dropped */
+#define REFUSALS_MAX    4     /* threads telling clients that the shell is full, at once */
+
+struct net_session {
+	struct net_conn *conn;
+	struct session_conn sc;
+	struct semaphore tls_lock; /* the session thread and vm connect's console pump both write */
+	struct shell_frontend frontend;
+	uint64_t accepted_tsc;
+	int slot;         /* in slots[]; -1: a refusal, or dropped to make room */
+	bool refusal;     /* only tells the client that the shell is full */
+	bool established; /* past the TLS handshake: never dropped to make room */
+};
+
+static struct tls_server tls;
+static struct backoff backoff;
+static struct spinlock backoff_lock = SPINLOCK_INIT;
+static uint64_t backoff_flags;
+
+/* The sessions, and the threads that are not in a slot: refusals and dropped ones winding down. */
+static struct spinlock slots_lock = SPINLOCK_INIT;
+static struct net_session **slots;
+static unsigned max_sessions, open_sessions, refusing, draining;
+
+static uint64_t now_ms(void) { return time_uptime_ms(); }
+
+static uint64_t tsc_after_ms(uint64_t ms) { return rdtsc() + ms * (time_tsc_hz() / 1000); }
+
+static void lock_backoff(bool take)
+{
+	if (take)
+		backoff_flags = spin_lock(&backoff_lock);
+	else
+		spin_unlock(&backoff_lock, backoff_flags);
+}
+
+static void lock_tls(struct session_conn *c, bool take)
+{
+	struct net_session *s = c->owner;
+	if (take)
+		semaphore_down(&s->tls_lock);
+	else
+		semaphore_up(&s->tls_lock);
+}
+
+static void log_line(const char *line) { log_printf("%s\n", line); }
+
+static int run_command(struct session_conn *c, struct shell_ctx *ctx, const char *line, size_t len)
+{
+	size_t count;
+	const struct shell_command *table = shell_commands(&count);
+	ctx->priv = &((struct net_session *)c->owner)->frontend;
+	return shell_dispatch(table, count, ctx, line, len);
+}
+
+static struct session_conn_env env = {
+	.tls = &tls, .version = KEEL_VERSION, .backoff = &backoff, .backoff_lock = lock_backoff,
+	.tls_lock = lock_tls, .log = log_line, .now_ms = now_ms, .run_command = run_command,
+};
+
+/* The TLS layer's transport: sends wait (with a deadline) while the peer does not read; receives never
+ * wait, the session thread waits for the connection outside the TLS lock instead. */
+static int transport_send(void *io, const unsigned char *buf, size_t n)
+{
+	struct net_session *s = io;
+	return net_conn_write(s->conn, buf, n, tsc_after_ms(SEND_MS)) == 0 ? (int)n : MBEDTLS_ERR_NET_SEND_FAILED;
+}
+
+static int transport_recv(void *io, unsigned char *buf, size_t n)
+{
+	struct net_session *s = io;
+	long r = net_conn_read(s->conn, buf, n, NET_CONN_NOW);
+	if (r == -ETIMEDOUT)
+		return MBEDTLS_ERR_SSL_WANT_READ;
+	return r >= 0 ? (int)r : MBEDTLS_ERR_NET_RECV_FAILED;
+}
+
+/* frontend.h's read_byte: input the session has not taken, else the connection's next bytes. */
+static int read_byte(void *ctx)
+{
+	struct net_session *s = ctx;
+	for (;;) {
+		int b = session_conn_next_byte(&s->sc);
+		if (b >= 0)
+			return b;
+		int rc = session_conn_receive(&s->sc);
+		if (rc <= 0 && rc != MBEDTLS_ERR_SSL_WANT_READ)
+			return -1;
+		if (rc == MBEDTLS_ERR_SSL_WANT_READ)
+			net_conn_wait_readable(s->conn, 0);
+	}
+}
+
+/* Why a session ended when the session machine did not say so itself (NULL when it did). */
+static const char *serve(struct net_session *s)
+{
+	uint64_t deadline = s->accepted_tsc + HANDSHAKE_MS * (time_tsc_hz() / 1000);
+	int rc;
+	while ((rc = session_conn_handshake(&s->sc)) != 0) {
+		if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE)
+			return s->slot < 0 && !s->refusal ? "dropped in its TLS handshake to make room"
+							   : "TLS handshake failed";
+		if (!net_conn_wait_readable(s->conn, deadline))
+			return "TLS handshake timed out";
+	}
+	uint64_t flags = spin_lock(&slots_lock);
+	s->established = true;
+	spin_unlock(&slots_lock, flags);
+	if (s->refusal) {
+		char line[96];
+		snprintf(line, sizeof line, "error: too many sessions (%u open); try again later", max_sessions);
+		session_conn_say(&s->sc, line);
+		return "refused: too many sessions";
+	}
+	struct credentials creds;
+	remote_access_credentials(&creds);
+	bool started = session_conn_start(&s->sc, &creds);
+	memset(&creds, 0, sizeof creds);
+	if (!started)
+		return s->sc.write_error ? "connection lost" : NULL;
+	for (;;) {
+		rc = session_conn_receive(&s->sc);
+		if (rc > 0) {
+			if (!session_conn_feed(&s->sc))
+				return s->sc.write_error ? "connection lost" : NULL;
+			continue;
+		}
+		if (rc != MBEDTLS_ERR_SSL_WANT_READ)
+			return rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ? "client closed" : "connection lost";
+		uint64_t wake = session_conn_wakeup(&s->sc), now = now_ms();
+		uint64_t until = wake == UINT64_MAX ? 0 : tsc_after_ms(wake > now ? wake - now : 0);
+		if (!net_conn_wait_readable(s->conn, until) && !session_conn_tick(&s->sc))
+			return s->sc.write_error ? "connection lost" : NULL;
+	}
+}
+
+static void session_main(void *arg)
+{
+	struct net_session *s = arg;
+	const char *why = serve(s);
+	session_conn_end(&s->sc);
+	/* Out of the table before the connection goes: on_accept cancels only connections in the table. */
+	uint64_t flags = spin_lock(&slots_lock);
+	if (s->refusal)
+		refusing--;
+	else if (s->slot >= 0) {
+		slots[s->slot] = NULL;
+		open_sessions--;
+	} else
+		draining--;
+	spin_unlock(&slots_lock, flags);
+	net_conn_close(s->conn);
+	if (why)
+		log_printf("network shell: %s closed (%s)\n", s->sc.peer, why);
+	free(s);
+}
+
+/* With slots_lock held: a free slot, else one freed by dropping the connection that has waited longest in
+ * its TLS handshake (while as many are still winding down as there are slots, nothing more is dropped). */
+static int take_slot(void)
+{
+	int oldest = -1;
+	for (unsigned i = 0; i < max_sessions; i++) {
+		if (!slots[i])
+			return (int)i;
+		if (!slots[i]->established && (oldest < 0 || slots[i]->accepted_tsc < slots[oldest]->accepted_tsc))
+			oldest = (int)i;
+	}
+	if (oldest < 0 || draining >= max_sessions)
+		return -1;
+	struct net_session *victim = slots[oldest];
+	net_conn_cancel(victim->conn);
+	victim->slot = -1;
+	slots[oldest] = NULL;
+	open_sessions--;
+	draining++;
+	return oldest;
+}
+
+/* On the tcpip thread (net/listener.h): must not block. */
+static bool on_accept(struct net_conn *conn, void *ctx)
+{
+	(void)ctx;
+	struct net_session *s = calloc(1, sizeof *s);
+	uint8_t addr[4];
+	uint32_t a = net_conn_peer_address(conn);
+	addr[0] = (uint8_t)(a >> 24);
+	addr[1] = (uint8_t)(a >> 16);
+	addr[2] = (uint8_t)(a >> 8);
+	addr[3] = (uint8_t)a;
+	if (!s || session_conn_init(&s->sc, &env, s, transport_send, transport_recv, s, net_conn_peer(conn), addr,
+				    sizeof addr)) {
+		log_printf("network shell: %s refused: out of memory\n", net_conn_peer(conn));
+		free(s);
+		return false;
+	}
+	s->conn = conn;
+	s->accepted_tsc = rdtsc();
+	semaphore_init(&s->tls_lock, 1);
+	s->frontend = (struct shell_frontend){ .read_byte = read_byte, .ctx = s };
+	uint64_t flags = spin_lock(&slots_lock);
+	s->slot = take_slot();
+	bool room = s->slot >= 0 || refusing < REFUSALS_MAX;
+	if (s->slot >= 0) {
+		slots[s->slot] = s;
+		open_sessions++;
+	} else if (room) {
+		s->refusal = true;
+		refusing++;
+	}
+	unsigned open = open_sessions;
+	spin_unlock(&slots_lock, flags);
+	if (!room) {
+		log_printf("network shell: %s refused: too many sessions (%u open)\n", net_conn_peer(conn), open);
+		session_conn_end(&s->sc);
+		free(s);
+		return false;
+	}
+	if (!thread_create_with_stack("netshell", session_main, s, -1, SESSION_STACK)) {
+		flags = spin_lock(&slots_lock);
+		if (s->refusal)
+			refusing--;
+		else if (s->slot >= 0) {
+			slots[s->slot] = NULL;
+			open_sessions--;
+		}
+		spin_unlock(&slots_lock, flags);
+		log_printf("network shell: %s refused: out of memory\n", net_conn_peer(conn));
+		session_conn_end(&s->sc);
+		free(s);
+		return false;
+	}
+	log_printf("network shell: %s connected (%u of %u sessions%s)\n", net_conn_peer(conn), open, max_sessions,
+		   s->refusal ? ", full: refusing" : "");
+	return true;
+}
+
+static void listener_main(void *arg)
+{
+	(void)arg;
+	remote_access_wait_open();
+	uint16_t port = (uint16_t)settings_get_uint("shell_port", NET_SHELL_PORT);
+	max_sessions = (unsigned)settings_get_uint("shell_max_sessions", NET_SHELL_MAX_SESSIONS);
+	slots = calloc(max_sessions, sizeof *slots);
+	backoff_init(&backoff, 0, 0, 0);
+	env.hostname = settings_hostname();
+	int rc = slots ? tls_server_init(&tls, host_identity(), random_mbedtls, NULL) : -ENOMEM;
+	if (rc) {
+		log_printf("network shell: cannot set up TLS (error -0x%04x): not listening\n", (unsigned)-rc);
+		return;
+	}
+	if (!net_listen(port, NULL, on_accept, NULL))
+		log_printf("network shell: cannot listen on port %u (no network interface, or the port is taken)\n", port);
+	else
+		log_printf("network shell: listening on port %u (at most %u sessions)\n", port, max_sessions);
+}
+
+void net_shell_start(void)
+{
+	if (!thread_create("netshell-listen", listener_main, NULL, -1))
+		log_printf("network shell: cannot start its thread: not listening\n");
+}
+
+unsigned net_shell_connections(void)
+{
+	uint64_t flags = spin_lock(&slots_lock);
+	unsigned n = open_sessions + refusing + draining;
+	spin_unlock(&slots_lock, flags);
+	return n;
+}
