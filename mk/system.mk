@@ -37,6 +37,7 @@ bench: iso $(LINUX_ISO) | $(DEPS_STAMP)
 	@mkdir -p $(RESULTS)/logs
 	@$(PYTHON) tests/bench/boot.py --iso $(ISO) --kernel $(KERNEL) --log $(RESULTS)/logs/bench-boot.log
 	@$(SYSTEST_ENV) $(PYTHON) tests/bench/linux.py --logs $(RESULTS)/logs
+	@$(SYSTEST_ENV) $(PYTHON) tests/bench/net_shell.py --log $(RESULTS)/logs/bench-net-shell.log
 
 # Long runs outside `make test`: the system tests marked soak (@pytest.mark.soak).
 soak: iso $(TEST_ISO) $(LINUX_ISO) | $(DEPS_STAMP)

@@ -45,6 +45,7 @@ struct net_session {
 	int slot;         /* in slots[]; -1: a refusal, or dropped to make room */
 	bool refusal;     /* only tells the client that the shell is full */
 	bool established; /* past the TLS handshake: never dropped to make room */
+	unsigned open_at_accept;
 };
 
 static struct tls_server tls;
@@ -56,6 +57,7 @@ static uint64_t backoff_flags;
 static struct spinlock slots_lock = SPINLOCK_INIT;
 static struct net_session **slots;
 static unsigned max_sessions, open_sessions, refusing, draining;
+static unsigned live; /* session threads, until each has given back all it held */
 
 static uint64_t now_ms(void) { return time_uptime_ms(); }
 
@@ -110,7 +112,8 @@ static int transport_recv(void *io, unsigned char *buf, size_t n)
 	return r >= 0 ? (int)r : MBEDTLS_ERR_NET_RECV_FAILED;
 }
 
-/* frontend.h's read_byte: input the session has not taken, else the connection's next bytes. */
+/* frontend.h's read_byte: input the session has not taken, else the connection's next bytes. A client
+ * silent for the idle time (or gone without a word) ends the interactive command as if it had left. */
 static int read_byte(void *ctx)
 {
 	struct net_session *s = ctx;
@@ -118,11 +121,13 @@ static int read_byte(void *ctx)
 		int b = session_conn_next_byte(&s->sc);
 		if (b >= 0)
 			return b;
+		if (s->sc.write_error)
+			return -1;
 		int rc = session_conn_receive(&s->sc);
 		if (rc <= 0 && rc != MBEDTLS_ERR_SSL_WANT_READ)
 			return -1;
-		if (rc == MBEDTLS_ERR_SSL_WANT_READ)
-			net_conn_wait_readable(s->conn, 0);
+		if (rc == MBEDTLS_ERR_SSL_WANT_READ && !net_conn_wait_readable(s->conn, tsc_after_ms(SESSION_IDLE_MS)))
+			return -1;
 	}
 }
 
@@ -169,9 +174,12 @@ static const char *serve(struct net_session *s)
 	}
 }
 
+/* Logging happens here, not on the tcpip thread, which a slow console would hold up for every client. */
 static void session_main(void *arg)
 {
 	struct net_session *s = arg;
+	log_printf("network shell: %s connected (%u of %u sessions%s)\n", s->sc.peer, s->open_at_accept,
+		   max_sessions, s->refusal ? ", full: refusing" : "");
 	const char *why = serve(s);
 	session_conn_end(&s->sc);
 	/* Out of the table before the connection goes: on_accept cancels only connections in the table. */
@@ -188,6 +196,7 @@ static void session_main(void *arg)
 	if (why)
 		log_printf("network shell: %s closed (%s)\n", s->sc.peer, why);
 	free(s);
+	__atomic_sub_fetch(&live, 1, __ATOMIC_RELEASE);
 }
 
 /* With slots_lock held: a free slot, else one freed by dropping the connection that has waited longest in
@@ -243,7 +252,7 @@ static bool on_accept(struct net_conn *conn, void *ctx)
 		s->refusal = true;
 		refusing++;
 	}
-	unsigned open = open_sessions;
+	unsigned open = s->open_at_accept = open_sessions;
 	spin_unlock(&slots_lock, flags);
 	if (!room) {
 		log_printf("network shell: %s refused: too many sessions (%u open)\n", net_conn_peer(conn), open);
@@ -251,7 +260,9 @@ static bool on_accept(struct net_conn *conn, void *ctx)
 		free(s);
 		return false;
 	}
+	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
 	if (!thread_create_with_stack("netshell", session_main, s, -1, SESSION_STACK)) {
+		__atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
 		flags = spin_lock(&slots_lock);
 		if (s->refusal)
 			refusing--;
@@ -265,8 +276,6 @@ static bool on_accept(struct net_conn *conn, void *ctx)
 		free(s);
 		return false;
 	}
-	log_printf("network shell: %s connected (%u of %u sessions%s)\n", net_conn_peer(conn), open, max_sessions,
-		   s->refusal ? ", full: refusing" : "");
 	return true;
 }
 
@@ -298,8 +307,5 @@ void net_shell_start(void)
 
 unsigned net_shell_connections(void)
 {
-	uint64_t flags = spin_lock(&slots_lock);
-	unsigned n = open_sessions + refusing + draining;
-	spin_unlock(&slots_lock, flags);
-	return n;
+	return __atomic_load_n(&live, __ATOMIC_ACQUIRE);
 }

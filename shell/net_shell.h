@@ -9,7 +9,8 @@
 /* Starts a thread that waits until remote_access_open(), then listens (logging the port, or why not). */
 void net_shell_start(void);
 
-/* Connections being served now: sessions, refusals, and dropped ones still winding down. */
+/* Connections being served now: sessions, refusals, and dropped ones still winding down (each counts
+ * until its thread has freed what it held, all but the thread's own stack, freed as it exits). */
 unsigned net_shell_connections(void);
 
 #endif

@@ -78,10 +78,25 @@ void sched_init_cpu(struct cpu *c)
 	set_libc_block(idle);
 }
 
+/* Frees the thread that last died on this CPU, once another one runs. Runs where a switch lands: after
+ * context_switch, and at a new thread's first instruction (which never returns there), so a dead thread
+ * never waits for a later switch, nor is it overwritten by the next one to die. Interrupts off. */
+static void reap_dead(void)
+{
+	struct thread *dead = dead_thread[this_cpu()->index];
+	if (dead) {
+		dead_thread[this_cpu()->index] = NULL;
+		stack_free(dead->stack_bottom, dead->stack_size);
+		libc_thread_block_free(dead->libc_block);
+		free(dead);
+	}
+}
+
 void thread_start(void);
 void thread_start(void)
 {
 	struct thread *t = this_cpu()->current;
+	reap_dead();
 	irq_enable();
 	t->fn(t->arg);
 	thread_exit();
@@ -209,13 +224,7 @@ void schedule(void)
 		__asm__ volatile("fxrstor64 %0" : : "m"(next->fpu_state));
 		set_libc_block(next);
 		context_switch(&prev->rsp, next->rsp);
-		struct thread *dead = dead_thread[this_cpu()->index];
-		if (dead) {
-			dead_thread[this_cpu()->index] = NULL;
-			stack_free(dead->stack_bottom, dead->stack_size);
-			libc_thread_block_free(dead->libc_block);
-			free(dead);
-		}
+		reap_dead();
 	}
 	irq_restore(flags);
 }
