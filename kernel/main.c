@@ -58,9 +58,11 @@ static void init_then_shell(void *entry_tsc)
 {
 	bool entropy = random_init();
 	remote_access_init();
-	if (!entropy || !thread_create("host-key", make_host_key, NULL, -1))
+	/* Named CPUs: the round-robin placement of the threads created after these (vCPUs) stays as it was. */
+	int other_cpu = (int)((this_cpu()->index + 1) % cpus_online);
+	if (!entropy || !thread_create("host-key", make_host_key, NULL, other_cpu))
 		remote_access_key_ready();
-	net_shell_start();
+	net_shell_start((int)this_cpu()->index);
 	hv_init();
 	shell_serial_main(entry_tsc);
 }

@@ -299,9 +299,9 @@ static void listener_main(void *arg)
 		log_printf("network shell: listening on port %u (at most %u sessions)\n", port, max_sessions);
 }
 
-void net_shell_start(void)
+void net_shell_start(int cpu)
 {
-	if (!thread_create("netshell-listen", listener_main, NULL, -1))
+	if (!thread_create("netshell-listen", listener_main, NULL, cpu))
 		log_printf("network shell: cannot start its thread: not listening\n");
 }
 

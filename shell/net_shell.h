@@ -6,8 +6,9 @@
 #define NET_SHELL_PORT         8443
 #define NET_SHELL_MAX_SESSIONS 32
 
-/* Starts a thread that waits until remote_access_open(), then listens (logging the port, or why not). */
-void net_shell_start(void);
+/* Starts a thread on CPU cpu that waits until remote_access_open(), then listens (logging the port, or why
+ * not). */
+void net_shell_start(int cpu);
 
 /* Connections being served now: sessions, refusals, and dropped ones still winding down (each counts
  * until its thread has freed what it held, all but the thread's own stack, freed as it exits). */
