@@ -33,9 +33,10 @@ test: | $(DEPS_STAMP)
 	-@$(MAKE) --no-print-directory systest
 	@tests/summary.sh $(RESULTS) unit fuzz system
 
-bench: iso | $(DEPS_STAMP)
+bench: iso $(TEST_ISO) | $(DEPS_STAMP)
 	@mkdir -p $(RESULTS)/logs
 	@$(PYTHON) tests/bench/boot.py --iso $(ISO) --kernel $(KERNEL) --log $(RESULTS)/logs/bench-boot.log
+	@$(PYTHON) tests/bench/cpuid_roundtrip.py --iso $(TEST_ISO) --logs $(RESULTS)/logs
 
 # Long runs outside `make test`: stock Linux guests (issue 5, in progress: each boot takes about a minute of
 # emulation, and the guest's clock and acpid checks are not reliable yet under a loaded 2-core host).
