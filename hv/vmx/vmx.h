@@ -61,6 +61,7 @@ struct vmx_vcpu {
 	bool nmi_pending, window_wanted;
 	uint64_t cr2, dr6;
 	char failure[96];                /* why the VMCS could not be set up, for the off reason */
+	char entry_failure[160];         /* why the last entry failed: the detail of its VCPU_EXIT_INVALID */
 	uint8_t guest_fpu[512] __attribute__((aligned(16)));
 };
 
