@@ -30,13 +30,18 @@ def test_amd64_kernel_boots_to_init(boot, cpus, mem, mem_mib):
     m.wait_vm_state("lx", "Off", timeout=300)
     assert m.vm("lx")["off_reason"] == "powered off by the guest (ACPI S5)"
     text = m.guest_console("lx", r"init: action poweroff")
+    assert_init_report(text, cpus, mem_mib)
+
+
+def assert_init_report(text, cpus, mem_mib):
+    """The guest's console up to /init's action line: /init saw `cpus` CPUs and `mem_mib` of RAM, ACPI found the
+    MADT and the power button with no workaround on the command line, and the kernel went to S5."""
     online = re.search(r"(?m)^init: cpus online (\S+)$", text).group(1)
     assert online == ("0" if cpus == 1 else f"0-{cpus - 1}"), text[-2000:]
     total_kb = int(re.search(r"(?m)^init: MemTotal:\s+(\d+) kB$", text).group(1))
     # MemTotal is RAM less what the kernel keeps for itself (its image, about 48 MiB, and page structures,
     # about 2% of RAM): most of it, never more.
     assert mem_mib * 1024 * 0.9 - 48 * 1024 < total_kb < mem_mib * 1024, total_kb
-    # ACPI found the MADT and the power button; no workaround was on the command line.
     assert re.search(r"ACPI: Using IOAPIC for interrupt routing", text), text[-3000:]
     assert re.search(r"Power Button \[PWRF\]", text), text[-3000:]
     assert "noapic" not in text and "acpi=off" not in text
