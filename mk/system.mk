@@ -41,7 +41,7 @@ bench: iso $(TEST_ISO) | $(DEPS_STAMP)
 
 # Long runs outside `make test`: stock Linux guests (issue 5, in progress: each boot takes about a minute of
 # emulation, and the guest's clock and acpid checks are not reliable yet under a loaded 2-core host), and the
-# same kernel under Bochs with VT-x (about 3 minutes of wall time, on one of the two workers).
+# same kernel under Bochs with VT-x (3-5 minutes of wall time, on one of the two workers).
 soak: $(LINUX_ISO) | $(DEPS_STAMP)
 	@mkdir -p $(RESULTS)/logs
 	$(SYSTEST_ENV) $(PYTHON) -m pytest tests/system/test_linux.py tests/system/test_bochs_linux.py -n 2 -rfE -q \
