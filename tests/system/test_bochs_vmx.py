@@ -3,7 +3,6 @@ guest): every test guest of test_guests.py passes with every check asserted, a t
 with a reason that names it, and four VMs run at once on a 2-CPU host with pause, resume and turnoff behaving
 as on AMD-V. Each case boots its own Bochs (a few seconds to the prompt); two groups run side by side."""
 import re
-import time
 
 import pytest
 
