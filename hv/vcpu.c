@@ -3,7 +3,7 @@
 #include <string.h>
 #include "hv/backend.h"
 #include "hv/cpuid.h"
-#include "hv/hyperv.h"
+#include "hv/vmbus/hyperv.h"
 #include "hv/msr.h"
 #include "hv/platform.h"
 #include "hv/vcpu.h"

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hv/guest_memory.h"
-#include "hv/hyperv.h"
+#include "hv/vmbus/hyperv.h"
 #include "hv/io_bus.h"
 #include "kernel/sched/spinlock.h"
 #include "kernel/sched/wait.h"
