@@ -260,16 +260,24 @@ int pci_msix_enable(struct pci_device *d)
 	return 0;
 }
 
+/* A vector for fn and the message (address, data) that raises it; 0 when none is free. */
+static uint8_t msi_vector(irq_handler_fn fn, void *ctx, uint64_t *address, uint32_t *data)
+{
+	uint8_t vector = irq_alloc_vector(fn, ctx);
+	if (vector)
+		irq_msi_message(vector, address, data);
+	return vector;
+}
+
 uint8_t pci_msix_route(struct pci_device *d, unsigned entry, irq_handler_fn fn, void *ctx)
 {
 	if (!d->msix_table || entry >= d->msix_entries)
 		return 0;
-	uint8_t vector = irq_alloc_vector(fn, ctx);
-	if (!vector)
-		return 0;
 	uint64_t address;
 	uint32_t data;
-	irq_msi_message(vector, &address, &data);
+	uint8_t vector = msi_vector(fn, ctx, &address, &data);
+	if (!vector)
+		return 0;
 	volatile uint32_t *e = d->msix_table + entry * 4;
 	e[0] = (uint32_t)address;
 	e[1] = (uint32_t)(address >> 32);
@@ -282,12 +290,11 @@ uint8_t pci_msi_enable(struct pci_device *d, irq_handler_fn fn, void *ctx)
 {
 	if (!d->msi_cap)
 		return 0;
-	uint8_t vector = irq_alloc_vector(fn, ctx);
-	if (!vector)
-		return 0;
 	uint64_t address;
 	uint32_t data;
-	irq_msi_message(vector, &address, &data);
+	uint8_t vector = msi_vector(fn, ctx, &address, &data);
+	if (!vector)
+		return 0;
 	uint8_t cap = d->msi_cap;
 	uint16_t control = pci_read16(d, (uint8_t)(cap + 2));
 	pci_write32(d, (uint8_t)(cap + 4), (uint32_t)address);

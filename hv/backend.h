@@ -23,7 +23,7 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_HYPERCALL,        /* VMMCALL / VMCALL */
 	VCPU_EXIT_UNDEFINED,        /* an instruction Keel answers with #UD (virtualization instructions) */
 	VCPU_EXIT_NOP,              /* an instruction Keel completes by skipping it (INVD, WBINVD) */
-	VCPU_EXIT_INVALID,          /* the backend refused the guest state */
+	VCPU_EXIT_INVALID,          /* the guest state was refused or the backend cannot run this vCPU */
 	VCPU_EXIT_UNKNOWN,          /* anything else: the VM is stopped with the raw code */
 };
 
@@ -31,6 +31,9 @@ struct vcpu_exit {
 	enum vcpu_exit_kind kind;
 	/* RIP after the exiting instruction when the backend knows it (NRIP, I/O exits), else 0. */
 	uint64_t next_rip;
+	/* VCPU_EXIT_INVALID: what the backend found wrong, naming the field or check when it can (NULL: only
+	 * raw.code is known). The backend owns the text; it stays valid until the vCPU runs again. */
+	const char *detail;
 	union {
 		struct {
 			uint16_t port;

@@ -1,10 +1,11 @@
 /* The guest CPUID table. Each row names a leaf and, per register, the host bits a guest may see; rows with a
- * function compute the leaf; the Hyper-V leaves come from hv/hyperv.c. Leaves not listed read as zero, as on AMD. Hidden on purpose: SVM and VMX (no
- * nested virtualization), XSAVE/AVX (guest FPU state is switched with FXSAVE), MONITOR/MWAIT, x2APIC, PCID,
- * RDTSCP, performance counters, and every speculation-control MSR bit (those MSRs fault). */
+ * function compute the leaf; the Hyper-V leaves come from hv/vmbus/hyperv.c. Leaves not listed read as zero,
+ * as on AMD. Hidden on purpose: SVM and VMX (no nested virtualization), XSAVE/AVX (guest FPU state is switched
+ * with FXSAVE), MONITOR/MWAIT, x2APIC, PCID, RDTSCP, performance counters, and every speculation-control MSR
+ * bit (those MSRs fault). */
 #include <string.h>
 #include "hv/cpuid.h"
-#include "hv/hyperv.h"
+#include "hv/vmbus/hyperv.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "kernel/arch.h"

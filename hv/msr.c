@@ -1,9 +1,9 @@
-/* Guest MSRs not kept in the backend's guest state (nor Hyper-V's synthetic ones, hv/hyperv.c): the TSC, the APIC base, the MTRRs, machine-check and a
- * few AMD configuration registers Linux reads at boot. Unknown indexes fault and are logged a few times per
- * VM, so a scanning guest cannot flood the log. */
+/* Guest MSRs not kept in the backend's guest state (nor Hyper-V's synthetic ones, hv/vmbus/hyperv.c): the
+ * TSC, the APIC base, the MTRRs, machine-check and a few AMD configuration registers Linux reads at boot.
+ * Unknown indexes fault and are logged a few times per VM, so a scanning guest cannot flood the log. */
 #include <errno.h>
 #include "hv/backend.h"
-#include "hv/hyperv.h"
+#include "hv/vmbus/hyperv.h"
 #include "hv/msr.h"
 #include "hv/platform.h"
 #include "hv/vcpu.h"

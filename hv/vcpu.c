@@ -3,7 +3,7 @@
 #include <string.h>
 #include "hv/backend.h"
 #include "hv/cpuid.h"
-#include "hv/hyperv.h"
+#include "hv/vmbus/hyperv.h"
 #include "hv/msr.h"
 #include "hv/platform.h"
 #include "hv/vcpu.h"
@@ -124,8 +124,11 @@ static void handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		vm_stop_from_guest(vm, "triple fault on vCPU %u at RIP %#llx", v->index, (unsigned long long)v->rip);
 		break;
 	case VCPU_EXIT_INVALID:
-		vm_stop_from_guest(vm, "vCPU %u: the CPU refused the guest state (exit code %#llx)", v->index,
-				   (unsigned long long)e->raw.code);
+		if (e->detail)
+			vm_stop_from_guest(vm, "vCPU %u: %s", v->index, e->detail);
+		else
+			vm_stop_from_guest(vm, "vCPU %u: the CPU refused the guest state (exit code %#llx)", v->index,
+					   (unsigned long long)e->raw.code);
 		break;
 	case VCPU_EXIT_UNKNOWN:
 		vm_stop_from_guest(vm, "vCPU %u: unexpected exit %#llx (info %#llx %#llx) at RIP %#llx", v->index,

@@ -394,6 +394,19 @@ int vm_resume(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+int vm_debug_set_rflags(const char *name, uint64_t rflags, char *err, size_t errlen)
+{
+	struct vm *vm = vm_find(name);
+	if (!vm)
+		FAIL(-ENOENT, "no VM named '%s'", name);
+	/* Paused: every vCPU thread is parked, so none loads or stores the registers meanwhile. */
+	if (vm->state != VM_PAUSED)
+		FAIL(-EINVAL, "VM '%s' is %s, not Paused", name, vm_state_name(vm->state));
+	vm->vcpus[0]->rflags = rflags;
+	log_printf("vm %s: vCPU 0 RFLAGS set to %#llx from the debug shell\n", name, (unsigned long long)rflags);
+	return 0;
+}
+
 int vm_delete(const char *name, char *err, size_t errlen)
 {
 	struct vm *vm = vm_find(name);

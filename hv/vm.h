@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hv/guest_memory.h"
-#include "hv/hyperv.h"
+#include "hv/vmbus/hyperv.h"
 #include "hv/io_bus.h"
 #include "kernel/sched/spinlock.h"
 #include "kernel/sched/wait.h"
@@ -75,6 +75,9 @@ int vm_turnoff(const char *name, char *err, size_t errlen);
  * is still running (it is left running). */
 int vm_shutdown(const char *name, uint64_t timeout_ms, char *err, size_t errlen);
 int vm_delete(const char *name, char *err, size_t errlen);
+/* Debug only (`debug rflags`): sets vCPU 0's RFLAGS, reserved bits included, in a Paused VM, so a test can
+ * hand the backend a guest state the CPU refuses at the next entry after resume. */
+int vm_debug_set_rflags(const char *name, uint64_t rflags, char *err, size_t errlen);
 /* The VM with this name, or NULL. The pointer stays valid until vm_delete. */
 struct vm *vm_find(const char *name);
 /* Calls fn for every VM, in creation order. */

@@ -74,7 +74,10 @@ void time_init(void)
 }
 
 uint64_t time_tsc_hz(void) { return tsc_hz; }
-uint64_t time_tsc_to_ns(uint64_t ticks) { return ticks / tsc_hz * 1000000000ull + ticks % tsc_hz * 1000000000ull / tsc_hz; }
+uint64_t time_tsc_to_ns(uint64_t ticks)
+{
+	return ticks / tsc_hz * 1000000000ull + ticks % tsc_hz * 1000000000ull / tsc_hz;
+}
 uint64_t time_boot_tsc(void) { return boot_tsc; }
 uint64_t time_uptime_ms(void) { return (rdtsc() - boot_tsc) / (tsc_hz / 1000); }
 

@@ -10,6 +10,7 @@
 #include "kernel/log.h"
 #include "kernel/mm/pagetable.h"
 #include "kernel/mm/phys.h"
+#include "kernel/sched/thread.h"
 #include "kernel/time.h"
 
 #define CR0_PE (1ull << 0)
@@ -81,12 +82,14 @@ static int caps_init(void)
 	c->cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
 	c->cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
 
-	/* The preemption timer is a backstop that ends a guest's turn every 10 ms even if the host's interrupt
-	 * never makes it exit: Bochs 2.7 misses external-interrupt exits while a guest runs with IF clear and
-	 * never changes it (it re-evaluates them only when IF changes). */
+	/* The preemption timer is a backstop that ends a guest's turn once per scheduler tick even if the host's
+	 * interrupt never makes it exit: Bochs 2.7 misses external-interrupt exits while a guest runs with IF
+	 * clear (it re-evaluates them only when IF changes). One tick, not more: the host's serial receive FIFO
+	 * (16 bytes, about 1.4 ms at 115200 baud) must be served before it overflows. Where the tick's own
+	 * interrupt exits, as on real CPUs, the timer hardly ever fires. */
 	int e = derive("pin-based", c->ctl_msr[VMX_CTL_PIN], PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING,
 		       PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER, 0, &c->pin);
-	uint64_t ticks = (time_tsc_hz() / 100) >> VMX_MISC_PREEMPTION_RATE(c->misc);
+	uint64_t ticks = (time_tsc_hz() / SCHED_TICK_HZ) >> VMX_MISC_PREEMPTION_RATE(c->misc);
 	c->preemption_timer = ticks > 0xffffffffu ? 0xffffffffu : ticks ? (uint32_t)ticks : 1;
 	if (!e)
 		e = derive("processor-based", c->ctl_msr[VMX_CTL_PROC],

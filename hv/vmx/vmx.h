@@ -24,7 +24,7 @@ struct vmx_caps {
 	uint64_t ept_leaf_flags;     /* memory type of every mapping */
 	bool ept_2m;
 	int invept_type, invvpid_type; /* 1 single context, 2 all contexts, 0 unavailable */
-	uint32_t preemption_timer;   /* VMX-preemption timer start value (10 ms), when the pin control is on */
+	uint32_t preemption_timer;   /* VMX-preemption timer start value (one scheduler tick), if on */
 	uint64_t io_bitmaps_pa, msr_bitmap_pa;
 };
 extern struct vmx_caps vmx_caps;
@@ -61,6 +61,7 @@ struct vmx_vcpu {
 	bool nmi_pending, window_wanted;
 	uint64_t cr2, dr6;
 	char failure[96];                /* why the VMCS could not be set up, for the off reason */
+	char entry_failure[160];         /* why the last entry failed: the detail of its VCPU_EXIT_INVALID */
 	uint8_t guest_fpu[512] __attribute__((aligned(16)));
 };
 

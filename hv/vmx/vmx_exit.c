@@ -146,13 +146,17 @@ static void handle_cr_access(struct vcpu *v, struct vmx_vcpu *sv, struct vcpu_ex
 	e->kind = VCPU_EXIT_NONE;
 }
 
-/* Entry failed: the VM stops with the VM-instruction error or the failed-entry exit, and which check failed. */
-static void entry_failed(struct vcpu *v, int rc, uint32_t reason, struct vcpu_exit *e, char *msg, size_t len)
+/* Entry failed: a VCPU_EXIT_INVALID whose detail gives the VM-instruction error or the failed-entry exit, and
+ * which check the VMCS breaks; hv/vcpu.c stops the VM with it. */
+static void entry_failed(struct vcpu *v, struct vmx_vcpu *sv, int rc, uint32_t reason, struct vcpu_exit *e)
 {
+	char *msg = sv->entry_failure;
+	size_t len = sizeof sv->entry_failure;
 	e->kind = VCPU_EXIT_INVALID;
+	e->detail = msg;
 	if (rc == 1) {
 		e->raw.code = 0;
-		snprintf(msg, len, "vCPU %u: VM entry failed: no current VMCS (VMfailInvalid)", v->index);
+		snprintf(msg, len, "VM entry failed: no current VMCS (VMfailInvalid)");
 		return;
 	}
 	char why[112];
@@ -160,8 +164,7 @@ static void entry_failed(struct vcpu *v, int rc, uint32_t reason, struct vcpu_ex
 		uint32_t error = (uint32_t)vmcs_read(VMCS_INSTRUCTION_ERROR);
 		vmx_diagnose(v, error, why, sizeof why);
 		e->raw.code = error;
-		snprintf(msg, len, "vCPU %u: VM entry failed: error %u (%s): %s", v->index, error,
-			 vmx_instruction_error_name(error), why);
+		snprintf(msg, len, "VM entry failed: error %u (%s): %s", error, vmx_instruction_error_name(error), why);
 		return;
 	}
 	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
@@ -170,16 +173,14 @@ static void entry_failed(struct vcpu *v, int rc, uint32_t reason, struct vcpu_ex
 	switch (reason & 0xffff) {
 	case EXIT_INVALID_GUEST_STATE:
 		vmx_diagnose(v, reason, why, sizeof why);
-		snprintf(msg, len, "vCPU %u: VM entry failed: invalid guest state (exit 33, qualification %llu): %s",
-			 v->index, (unsigned long long)q, why);
+		snprintf(msg, len, "VM entry failed: invalid guest state (exit 33, qualification %llu): %s",
+			 (unsigned long long)q, why);
 		break;
 	case EXIT_MSR_LOADING:
-		snprintf(msg, len, "vCPU %u: VM entry failed loading MSR entry %llu (exit 34)", v->index,
-			 (unsigned long long)q);
+		snprintf(msg, len, "VM entry failed loading MSR entry %llu (exit 34)", (unsigned long long)q);
 		break;
 	default:
-		snprintf(msg, len, "vCPU %u: VM entry failed: exit reason %#x (machine check during entry)", v->index,
-			 reason);
+		snprintf(msg, len, "VM entry failed: exit reason %#x (machine check during entry)", reason);
 		break;
 	}
 }
@@ -356,7 +357,6 @@ void vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 {
 	struct vmx_vcpu *sv = vmx_of(v);
 	uint8_t host_fpu[512] __attribute__((aligned(16)));
-	char msg[160] = "";
 	int err;
 	memset(e, 0, sizeof *e);
 
@@ -366,7 +366,7 @@ void vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 	if (err) {
 		vmx_vmcs_leave(flags);
 		e->kind = VCPU_EXIT_INVALID;
-		vm_stop_from_guest(v->vm, "vCPU %u: %s", v->index, sv->failure);
+		e->detail = sv->failure;
 		return;
 	}
 	prepare_entry(v, sv);
@@ -385,15 +385,13 @@ void vmx_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 
 	uint32_t reason = rc ? 0 : (uint32_t)vmcs_read(VMCS_EXIT_REASON);
 	if (rc || (reason & EXIT_REASON_ENTRY_FAILED)) {
-		entry_failed(v, rc, reason, e, msg, sizeof msg);
+		entry_failed(v, sv, rc, reason, e);
 	} else {
 		sv->launched = true;
 		save_exit_state(v, sv);
 		translate(v, sv, reason & 0xffff, e);
 	}
 	vmx_vmcs_leave(flags);
-	if (msg[0])
-		vm_stop_from_guest(v->vm, "%s", msg);
 }
 
 bool vmx_vcpu_interruptible(struct vcpu *v)

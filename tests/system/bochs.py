@@ -1,6 +1,7 @@
 """Keel under Bochs (DESIGN.md has the verified configuration): Debian's build has no `nogui` display, needs
-its sound off and its debugger told to continue. The serial console is a pty in raw mode; the Keel class's
-waits and commands work unchanged on it."""
+its sound off and its debugger told to continue. Emulated time follows the instruction count alone (`clock:
+sync=none`: 50 million instructions make an emulated second), never the wall clock. The serial console is a
+pty in raw mode; the Keel class's waits and commands work unchanged on it."""
 import os
 import subprocess
 import threading
@@ -13,6 +14,7 @@ BOCHS = os.environ.get("KEEL_BOCHS", "bochs")
 
 CONFIG = """megs: {megs}
 cpu: model={model}, count={cpus}, ips=50000000
+clock: sync=none
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path={iso}, status=inserted

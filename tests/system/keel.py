@@ -66,6 +66,18 @@ def clean(raw):
     return _NOISE.sub(b"", raw).decode("utf-8", "replace")
 
 
+
+def image_with_config(directory, cfg_text, name="keel.iso"):
+    """Builds an ISO of the current kernel whose keel.cfg module holds cfg_text; returns its path."""
+    cfg = os.path.join(directory, "keel.cfg")
+    with open(cfg, "w") as f:
+        f.write(cfg_text)
+    iso = os.path.join(directory, name)
+    built = subprocess.run([os.path.join(REPO, "image", "mkiso.sh"), KERNEL, cfg, iso],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, f"image/mkiso.sh failed:\n{built.stdout}{built.stderr}"
+    return iso
+
 class KeelTimeout(AssertionError):
     pass
 

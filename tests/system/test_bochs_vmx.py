@@ -3,7 +3,6 @@ guest): every test guest of test_guests.py passes with every check asserted, a t
 with a reason that names it, and four VMs run at once on a 2-CPU host with pause, resume and turnoff behaving
 as on AMD-V. Each case boots its own Bochs (a few seconds to the prompt); two groups run side by side."""
 import re
-import time
 
 import pytest
 
@@ -144,3 +143,27 @@ def test_four_vms_pause_resume_turnoff_under_vtx(bochs):
     wait_off(m, "l", DEADLINES["long64"], start=since)
     assert vm_info(m, "l")["off_reason"] == "powered off by the guest (ACPI S5)"
     assert_guest_passed(m.guest_console("l", r"guest long64: done", timeout=60), "long64")
+
+
+@GROUP_A
+def test_refused_guest_state_stops_only_its_vm_and_names_the_field(bochs):
+    """A guest state that fails VM entry's checks (RFLAGS with reserved bit 15 set, put there by the debug shell
+    while the VM is paused) stops that VM with a reason naming the failed check, through the same exit path as
+    every other stop; the host and another VM run on."""
+    m = vmx_host(bochs, cpus=2)
+    for n in ("bad", "good"):
+        m.run(f"vm new {n} kernel=counter mem=32M")
+        assert "started" in m.run(f"vm start {n}", timeout=60)
+    counter_value(m, "bad")
+    assert "paused" in m.run("vm pause bad", timeout=60)
+    assert "RFLAGS set to 0x8202" in m.run("debug rflags bad value=0x8202")
+    since = m.mark()
+    m.send("vm resume bad\r")
+    wait_off(m, "bad", 120, start=since)
+    reason = vm_info(m, "bad")["off_reason"]
+    assert reason.startswith("vCPU 0: VM entry failed: invalid guest state (exit 33"), reason
+    assert "guest RFLAGS 0x8202: reserved bits wrong" in reason, reason
+    first = counter_value(m, "good")
+    m.guest_console("good", rf"guest counter: {first + 2}\n", timeout=120)
+    assert vm_info(m, "good")["state"] == "Running"
+    assert m.host_show()["cpus_online"] == 2

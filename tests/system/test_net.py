@@ -5,7 +5,6 @@ import os
 import re
 import select
 import socket
-import subprocess
 import threading
 
 import pytest
@@ -31,16 +30,6 @@ def address_line(m, mode):
     found = m.wait_for(LOG + rf"net: eth0: address (\S+)/(\d+), gateway (\S+) \({mode}\)$", ADDRESS_TIMEOUT,
                        start=0)
     return found.group(1), int(found.group(2)), found.group(3)
-
-
-def image_with(tmp_path, cfg_text):
-    cfg = tmp_path / "keel.cfg"
-    cfg.write_text(cfg_text)
-    iso = tmp_path / "net.iso"
-    built = subprocess.run([os.path.join(keel.REPO, "image", "mkiso.sh"), keel.KERNEL, str(cfg), str(iso)],
-                           capture_output=True, text=True, timeout=120)
-    assert built.returncode == 0, f"image/mkiso.sh failed:\n{built.stdout}{built.stderr}"
-    return str(iso)
 
 
 def eth0(m):
@@ -99,7 +88,7 @@ def test_ping_without_answer_is_an_error(boot):
 
 
 def test_static_address_from_keel_cfg(boot, tmp_path):
-    iso = image_with(tmp_path, "net_address = 10.0.2.20\nnet_netmask = 255.255.255.0\n"
+    iso = keel.image_with_config(tmp_path, "net_address = 10.0.2.20\nnet_netmask = 255.255.255.0\n"
                                "net_gateway = 10.0.2.2\nnet_dns = 10.0.2.3, 10.0.2.4\n")
     m = boot(iso=iso, extra=NICS["virtio"])
     m.wait_prompt()
@@ -115,7 +104,7 @@ def test_static_address_from_keel_cfg(boot, tmp_path):
 
 
 def test_bad_static_value_falls_back_to_dhcp(boot, tmp_path):
-    iso = image_with(tmp_path, "net_address = 10.0.2.20\nnet_netmask = 255.0.255.0\n")
+    iso = keel.image_with_config(tmp_path, "net_address = 10.0.2.20\nnet_netmask = 255.0.255.0\n")
     m = boot(iso=iso, extra=NICS["e1000"])
     m.wait_prompt()
     assert address_line(m, "dhcp") == ("10.0.2.15", 24, "10.0.2.2")

@@ -3,25 +3,14 @@ network shell closed without credentials (and saying how to open it), keel.cfg c
 named by line, and `host passwd`. Keel's network stack is not needed for any of these."""
 import base64
 import hashlib
-import os
 import re
 import subprocess
 
 import keel
-from test_keelctl import SERVER, Server
+from test_keelctl import Server
 
 CLOSED_LINE = ("network shell: closed: no credentials; run 'host passwd' here, or add an admin_password line "
                "from 'keelctl hash-password' to keel.cfg")
-
-
-def build_iso(tmp_path, cfg_text):
-    cfg = tmp_path / "keel.cfg"
-    cfg.write_text(cfg_text)
-    iso = tmp_path / "tls.iso"
-    built = subprocess.run([os.path.join(keel.REPO, "image", "mkiso.sh"), keel.KERNEL, str(cfg), str(iso)],
-                           capture_output=True, text=True, timeout=120)
-    assert built.returncode == 0, f"image/mkiso.sh failed:\n{built.stdout}{built.stderr}"
-    return str(iso)
 
 
 def pbkdf2_line(password, iterations=100000, salt=b"0123456789abcdef"):
@@ -102,7 +91,7 @@ def test_keel_cfg_credentials_and_key(boot, tmp_path):
         "admin_password = plaintext",
         "",
     ])
-    m = boot(iso=build_iso(tmp_path, cfg))
+    m = boot(iso=keel.image_with_config(tmp_path, cfg))
     m.wait_prompt()
     _, fingerprint, _ = key_lines(m)
     m.wait_for(r"network shell: open to the administrator \(password, 1 pinned certificate\)", start=0)
@@ -129,7 +118,7 @@ def test_keel_cfg_credentials_and_key(boot, tmp_path):
         (fingerprint, True, True)
     # A bad host_key is named, and the host falls back to a per-boot key.
     m.kill()
-    m = boot(iso=build_iso(tmp_path, "host_key = bm90IGEga2V5\n"))
+    m = boot(iso=keel.image_with_config(tmp_path, "host_key = bm90IGEga2V5\n"))
     m.wait_prompt()
     key_lines(m)
     console = m.console()

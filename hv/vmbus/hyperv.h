@@ -2,8 +2,8 @@
  * the 0x40000000 CPUID leaves, the synthetic MSRs and the hypercall page. Stock Linux and Windows guests
  * find their TSC and local-APIC timer frequencies here instead of calibrating them against emulated timers,
  * which is slow and unreliable when a vCPU can be descheduled mid-measurement. */
-#ifndef HV_HYPERV_H
-#define HV_HYPERV_H
+#ifndef HV_VMBUS_HYPERV_H
+#define HV_VMBUS_HYPERV_H
 
 #include <stdbool.h>
 #include <stdint.h>

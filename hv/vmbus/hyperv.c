@@ -6,7 +6,7 @@
 #include <string.h>
 #include "hv/backend.h"
 #include "hv/dev/lapic.h"
-#include "hv/hyperv.h"
+#include "hv/vmbus/hyperv.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "kernel/log.h"
