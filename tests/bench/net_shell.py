@@ -76,13 +76,8 @@ def round_trips_per_s(conn, line, reply_end, seconds):
 def keel_figures(args, tmp):
     salt = os.urandom(16)
     digest = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, 100000)
-    cfg = os.path.join(tmp, "keel.cfg")
-    with open(cfg, "w") as f:
-        f.write(f"admin_password = pbkdf2-sha256$100000${base64.b64encode(salt).decode()}$"
-                f"{base64.b64encode(digest).decode()}\n")
-    iso = os.path.join(tmp, "bench.iso")
-    subprocess.run([os.path.join(keel.REPO, "image", "mkiso.sh"), args.kernel, cfg, iso], check=True,
-                   capture_output=True, timeout=120)
+    iso = keel.image_with_config(tmp, f"admin_password = pbkdf2-sha256$100000${base64.b64encode(salt).decode()}$"
+                                      f"{base64.b64encode(digest).decode()}\n", kernel=args.kernel)
     port = free_port()
     m = keel.Keel(args.log, iso=iso, extra=["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:8443",
                                             "-device", "virtio-net-pci,netdev=n0"])

@@ -67,14 +67,16 @@ def clean(raw):
 
 
 
-def image_with_config(directory, cfg_text, name="keel.iso"):
-    """Builds an ISO of the current kernel whose keel.cfg module holds cfg_text; returns its path."""
+def image_with_config(directory, cfg_text, name="keel.iso", guests=(), kernel=None):
+    """Builds an ISO of the current kernel (or `kernel`) whose keel.cfg module holds cfg_text, with the guest
+    image files `guests` as modules named after them; returns its path."""
     cfg = os.path.join(directory, "keel.cfg")
     with open(cfg, "w") as f:
         f.write(cfg_text)
     iso = os.path.join(directory, name)
-    built = subprocess.run([os.path.join(REPO, "image", "mkiso.sh"), KERNEL, cfg, iso],
-                           capture_output=True, text=True, timeout=120)
+    built = subprocess.run([os.path.join(REPO, "image", "mkiso.sh"), kernel or KERNEL, cfg, iso],
+                           env=dict(os.environ, GUESTS=" ".join(guests)), capture_output=True, text=True,
+                           timeout=120)
     assert built.returncode == 0, f"image/mkiso.sh failed:\n{built.stdout}{built.stderr}"
     return iso
 

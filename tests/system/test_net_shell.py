@@ -33,17 +33,13 @@ def nic_args(model, port, netdev="n0", net=None, guest_port=SHELL_PORT):
 
 
 def shell_machine(boot, tmp_path, hostname="keelnet", model="virtio-net-pci", extra_cfg="", extra=(),
-                  guest_port=SHELL_PORT, guests=""):
+                  guest_port=SHELL_PORT, guests=()):
     """A Keel with an admin password whose shell is reachable on a fresh host port; returns (machine, port,
     fingerprint) once the console says the shell listens. guests: test guest files, as GRUB modules."""
-    cfg = tmp_path / "keel.cfg"
-    cfg.write_text(f"hostname = {hostname}\nadmin_password = {password_hash(PASSWORD)}\n{extra_cfg}")
-    iso = tmp_path / "shell.iso"
-    built = subprocess.run([os.path.join(keel.REPO, "image", "mkiso.sh"), keel.KERNEL, str(cfg), str(iso)],
-                           env=dict(os.environ, GUESTS=guests), capture_output=True, text=True, timeout=120)
-    assert built.returncode == 0, f"image/mkiso.sh failed:\n{built.stdout}{built.stderr}"
+    iso = keel.image_with_config(tmp_path, f"hostname = {hostname}\nadmin_password = {password_hash(PASSWORD)}\n"
+                                           f"{extra_cfg}", guests=guests)
     port = free_port()
-    m = boot(iso=str(iso), extra=nic_args(model, port, guest_port=guest_port) + list(extra))
+    m = boot(iso=iso, extra=nic_args(model, port, guest_port=guest_port) + list(extra))
     m.wait_prompt()
     fingerprint = m.wait_for(LOG + r"host key: certificate CN=\S+, sha256 fingerprint ([0-9a-f]{64})$",
                              OPEN_TIMEOUT, start=0).group(1)
@@ -101,7 +97,7 @@ def test_keelctl_and_openssl(boot, tmp_path, model):
 def test_vm_connect_over_the_network(boot, tmp_path):
     """An interactive command reads the connection itself: vm connect follows a guest's console over TLS and
     Ctrl-] typed by the client returns to the shell."""
-    m, port, _ = shell_machine(boot, tmp_path, guests=os.path.join(keel.BUILD, "guests", "counter.elf"))
+    m, port, _ = shell_machine(boot, tmp_path, guests=[os.path.join(keel.BUILD, "guests", "counter.elf")])
     c = SClient(port)
     try:
         c.wait_for("password: ", TIMEOUT)
