@@ -3,8 +3,9 @@
  * the real command registry, frontend.h's read_byte for interactive commands), and bounds everything a
  * client can hold: a deadline on the TLS handshake and on every send, the session's idle and back-off
  * deadlines, a fixed number of sessions. When they are all taken, the connection that has waited longest
- * without finishing its TLS handshake makes room (so connections that never finish cannot lock clients
- * out); when none is left to drop, the newcomer is told in one line to come back later. */
+ * without logging in makes room (so connections that never finish a handshake or a login cannot lock the
+ * administrator out); when every session is logged in, the newcomer is told in one line to come back
+ * later. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ struct net_session {
 	uint64_t accepted_tsc;
 	int slot;         /* in slots[]; -1: a refusal, or dropped to make room */
 	bool refusal;     /* only tells the client that the shell is full */
-	bool established; /* past the TLS handshake: never dropped to make room */
+	bool logged_in;   /* never dropped to make room */
 	unsigned open_at_accept;
 };
 
@@ -131,6 +132,16 @@ static int read_byte(void *ctx)
 	}
 }
 
+/* Once logged in, a session is no longer dropped to make room for others. */
+static void note_login(struct net_session *s)
+{
+	if (s->logged_in || !session_conn_logged_in(&s->sc))
+		return;
+	uint64_t flags = spin_lock(&slots_lock);
+	s->logged_in = true;
+	spin_unlock(&slots_lock, flags);
+}
+
 /* Why a session ended when the session machine did not say so itself (NULL when it did). */
 static const char *serve(struct net_session *s)
 {
@@ -138,14 +149,10 @@ static const char *serve(struct net_session *s)
 	int rc;
 	while ((rc = session_conn_handshake(&s->sc)) != 0) {
 		if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE)
-			return s->slot < 0 && !s->refusal ? "dropped in its TLS handshake to make room"
-							   : "TLS handshake failed";
+			return "TLS handshake failed";
 		if (!net_conn_wait_readable(s->conn, deadline))
 			return "TLS handshake timed out";
 	}
-	uint64_t flags = spin_lock(&slots_lock);
-	s->established = true;
-	spin_unlock(&slots_lock, flags);
 	if (s->refusal) {
 		char line[96];
 		snprintf(line, sizeof line, "error: too many sessions (%u open); try again later", max_sessions);
@@ -159,6 +166,7 @@ static const char *serve(struct net_session *s)
 	if (!started)
 		return s->sc.write_error ? "connection lost" : NULL;
 	for (;;) {
+		note_login(s);
 		rc = session_conn_receive(&s->sc);
 		if (rc > 0) {
 			if (!session_conn_feed(&s->sc))
@@ -184,13 +192,15 @@ static void session_main(void *arg)
 	session_conn_end(&s->sc);
 	/* Out of the table before the connection goes: on_accept cancels only connections in the table. */
 	uint64_t flags = spin_lock(&slots_lock);
-	if (s->refusal)
+	if (s->refusal) {
 		refusing--;
-	else if (s->slot >= 0) {
+	} else if (s->slot >= 0) {
 		slots[s->slot] = NULL;
 		open_sessions--;
-	} else
+	} else {
 		draining--;
+		why = "dropped before logging in, to make room";
+	}
 	spin_unlock(&slots_lock, flags);
 	net_conn_close(s->conn);
 	if (why)
@@ -199,15 +209,15 @@ static void session_main(void *arg)
 	__atomic_sub_fetch(&live, 1, __ATOMIC_RELEASE);
 }
 
-/* With slots_lock held: a free slot, else one freed by dropping the connection that has waited longest in
- * its TLS handshake (while as many are still winding down as there are slots, nothing more is dropped). */
+/* With slots_lock held: a free slot, else one freed by dropping the connection that has waited longest
+ * without logging in (while as many are still winding down as there are slots, nothing more is dropped). */
 static int take_slot(void)
 {
 	int oldest = -1;
 	for (unsigned i = 0; i < max_sessions; i++) {
 		if (!slots[i])
 			return (int)i;
-		if (!slots[i]->established && (oldest < 0 || slots[i]->accepted_tsc < slots[oldest]->accepted_tsc))
+		if (!slots[i]->logged_in && (oldest < 0 || slots[i]->accepted_tsc < slots[oldest]->accepted_tsc))
 			oldest = (int)i;
 	}
 	if (oldest < 0 || draining >= max_sessions)

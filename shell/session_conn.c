@@ -132,6 +132,11 @@ int session_conn_next_byte(struct session_conn *c)
 	return c->in_pos < c->in_len ? c->in[c->in_pos++] : -1;
 }
 
+bool session_conn_logged_in(const struct session_conn *c)
+{
+	return c->session.state == SESSION_READY || c->session.state == SESSION_RUNNING;
+}
+
 uint64_t session_conn_wakeup(const struct session_conn *c)
 {
 	return session_wakeup(&c->session);

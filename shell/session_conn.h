@@ -79,6 +79,9 @@ bool session_conn_feed(struct session_conn *c);
  * commands, which read the connection themselves). */
 int session_conn_next_byte(struct session_conn *c);
 
+/* Whether the client has logged in (and the session has not ended). */
+bool session_conn_logged_in(const struct session_conn *c);
+
 /* When session_conn_tick must run (the owner's now_ms clock; UINT64_MAX: only with input). */
 uint64_t session_conn_wakeup(const struct session_conn *c);
 /* Ends back-off waits and idle sessions. False when the session is over. */
