@@ -9,7 +9,7 @@
 # configuration).
 
 UNIT_CC     := cc
-UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1
+UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1 -I.
 FUZZ_CC     := clang
 FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-g -O1
@@ -44,6 +44,9 @@ test_credentials_LIBS := -lmbedcrypto
 test_backoff_SRCS     := shell/backoff.c
 test_session_SRCS     := shell/session.c shell/credentials.c shell/backoff.c
 test_session_LIBS     := -lmbedcrypto
+test_session_conn_SRCS := shell/session_conn.c shell/session.c shell/tls_server.c shell/credentials.c shell/backoff.c \
+	shell/command.c shell/grammar.c kernel/crypto/host_key.c
+test_session_conn_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 
 fuzz_config_SRCS    := kernel/config.c
 fuzz_grammar_SRCS   := shell/grammar.c shell/command.c
