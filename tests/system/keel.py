@@ -24,6 +24,9 @@ QEMU = os.environ.get("KEEL_QEMU", "qemu-system-x86_64")
 
 PROMPT = "keel> "
 PROMPT_RE = r"(?m)^keel> "
+# The host key thread's last word on the console (see docs/CONSOLE.md).
+HOST_KEY_DONE_RE = (r"host key: certificate CN=\S+, sha256 fingerprint [0-9a-f]{64}\n"
+                    r"|network shell: closed: this host has no TLS key")
 # Measured: the slowest path (PXE under UEFI) reaches the prompt in ~11 s with three machines on two cores.
 BOOT_TIMEOUT = float(os.environ.get("KEEL_BOOT_TIMEOUT", "60"))
 CMD_TIMEOUT = float(os.environ.get("KEEL_CMD_TIMEOUT", "30"))
@@ -231,9 +234,16 @@ class Keel:
         return clean(raw[:m.start()] if m else raw)
 
     def wait_prompt(self, timeout=BOOT_TIMEOUT):
-        """Wait for the shell's first prompt after boot (or a reboot); returns seconds since QEMU started."""
+        """Wait for the shell's first prompt after boot (or a reboot); returns seconds since QEMU started.
+        The host key is made beside the shell: this also waits for its fingerprint line (or the line saying
+        there is no key), which would otherwise land in the first commands' replies. The search cursor stays
+        just after the prompt."""
+        boot_start = self._cursor
         self.wait_for(PROMPT_RE, timeout)
         self.prompt_at = time.monotonic()
+        after_prompt = self._cursor
+        self.wait_for(HOST_KEY_DONE_RE, timeout, start=boot_start)
+        self._cursor = after_prompt
         return self.prompt_at - self.started_at
 
     # -- writing ----------------------------------------------------------------------------------------
