@@ -1,5 +1,6 @@
 # Tests and figures: `make systest` (pytest + QEMU), `make test` (unit, fuzz, systest, then one summary line),
-# `make bench` (deterministic figures), `make soak`. Each stage writes $(RESULTS)/STAGE.txt: "PASSED FAILED".
+# `make bench` (figures: deterministic ones under -icount, wall-clock ones beside an anchor from the same run),
+# `make soak`. Each stage writes $(RESULTS)/STAGE.txt: "PASSED FAILED".
 RESULTS := $(BUILD)/results
 PYTHON := /usr/bin/python3
 # Parallel QEMU machines (pytest-xdist workers). Measured on 2 cores with the first kernel, whole suite:
