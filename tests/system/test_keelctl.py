@@ -181,14 +181,20 @@ def test_several_hosts_labelled(servers, config_dir):
     assert f"[::1]:{b.port}: cannot connect" in r.stderr
 
 
-def test_pinned_client_certificate(servers, config_dir, tmp_path):
+def client_certificate(tmp_path):
+    """A client certificate and key, and its SHA-256 for an admin_cert_sha256 line."""
     cert, key = str(tmp_path / "client.crt"), str(tmp_path / "client.key")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-keyout", key, "-out", cert, "-subj", "/CN=admin", "-days", "30"],
                    check=True, capture_output=True, timeout=TIMEOUT)
     der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True, capture_output=True,
                          timeout=TIMEOUT).stdout
-    s = servers("--cert-sha256", hashlib.sha256(der).hexdigest())
+    return cert, key, hashlib.sha256(der).hexdigest()
+
+
+def test_pinned_client_certificate(servers, config_dir, tmp_path):
+    cert, key, fingerprint = client_certificate(tmp_path)
+    s = servers("--cert-sha256", fingerprint)
     # No password anywhere: the certificate logs in.
     r = keelctl(config_dir, "--cert", cert, "--key", key, "-H", f"127.0.0.1:{s.port}", "echo", "by", "cert",
                 password=None, stdin="")

@@ -3,7 +3,6 @@
 (a second NIC on a second user network gives a second client address), 32 concurrent sessions and a clear
 refusal for the 33rd, 100 hostile connections that neither stop a good client nor leak memory, and one
 keelctl command answered by two Keel hosts. Every wait has a deadline."""
-import hashlib
 import json
 import os
 import re
@@ -16,7 +15,7 @@ import time
 import pytest
 
 import keel
-from test_keelctl import KEELCTL, PASSWORD, SClient, password_hash
+from test_keelctl import KEELCTL, PASSWORD, SClient, client_certificate, password_hash
 from test_net import free_port
 
 LOG = r"(?m)(?:^|keel> )"
@@ -179,17 +178,6 @@ def test_backoff_per_address(boot, tmp_path):
         assert r.returncode == 0 and json.loads(r.stdout)["hostname"] == "keelnet", r.stderr
         assert "login delayed" not in r.stderr, r.stderr
     assert sorted(t for t, _ in good)[len(good) // 2] < 2 * baseline + 1.0, report
-
-
-def client_certificate(tmp_path):
-    """A client certificate and key, and its SHA-256 for an admin_cert_sha256 line."""
-    cert, key = str(tmp_path / "client.crt"), str(tmp_path / "client.key")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-keyout", key, "-out", cert, "-subj", "/CN=admin", "-days", "30"],
-                   check=True, capture_output=True, timeout=TIMEOUT)
-    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True, capture_output=True,
-                         timeout=TIMEOUT).stdout
-    return cert, key, hashlib.sha256(der).hexdigest()
 
 
 def test_32_sessions_and_a_refusal(boot, tmp_path):
