@@ -21,6 +21,8 @@ PXE = os.environ.get("KEEL_PXE", os.path.join(BUILD, "pxe"))
 KERNEL = os.environ.get("KEEL_KERNEL", os.path.join(BUILD, "keel.elf"))
 OVMF = os.environ.get("KEEL_OVMF", "/usr/share/ovmf/OVMF.fd")
 QEMU = os.environ.get("KEEL_QEMU", "qemu-system-x86_64")
+# Set to a directory to have QEMU log CPU resets and guest errors there, one file per machine.
+QEMU_LOG_DIR = os.environ.get("KEEL_QEMU_LOG_DIR")
 
 PROMPT = "keel> "
 PROMPT_RE = r"(?m)^keel> "
@@ -104,6 +106,10 @@ class Keel:
             self.argv.append("-no-reboot")
         self.argv += BOOT_PATHS[boot](os.path.abspath(iso or ISO), os.path.abspath(pxe or PXE))
         self.argv += list(extra)
+        if QEMU_LOG_DIR:
+            # QEMU's own record of every CPU reset (with the registers: a host triple fault shows its RIP).
+            self.argv += ["-d", "cpu_reset,guest_errors", "-D",
+                          os.path.join(QEMU_LOG_DIR, os.path.basename(log_path) + ".qemu")]
         self.proc = None
         self._raw = bytearray()
         self._cond = threading.Condition()
