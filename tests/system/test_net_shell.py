@@ -265,6 +265,10 @@ def wait_count(m, pattern, n, timeout=TIMEOUT):
         pos = m.wait_for(pattern, timeout, start=pos).end()
 
 
+# In `make soak` until its counting is made robust: under a loaded 2-core CI machine QEMU's user network drops
+# some of the 150 host-forwarded connections without presenting them to Keel, and the waits below count the
+# connections Keel logged (issue 6 stays open for this).
+@pytest.mark.soak
 def test_hostile_connections(boot, tmp_path):
     """With 8 session slots (keel.cfg), connections that never log in are dropped to make room for a good
     client; 100 of them (garbage, a ClientHello and silence, silence) do not keep a good
