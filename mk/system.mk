@@ -18,7 +18,7 @@ $(TEST_ISO): $(KERNEL) $(KEEL_CFG) $(GUESTS) grub.cfg image/mkiso.sh | $(DEPS_ST
 systest: iso pxe $(TEST_ISO) $(LINUX_ISO) $(KEELCTL) $(SHELL_TEST_SERVER) | $(DEPS_STAMP)
 	@mkdir -p $(RESULTS)/logs
 	@rm -f $(RESULTS)/system.txt $(RESULTS)/system.xml
-	@status=0; $(SYSTEST_ENV) $(PYTHON) -m pytest tests/system -m "not soak" -n $(SYSTEST_JOBS) \
+	@status=0; $(SYSTEST_ENV) tests/system/netns.sh $(PYTHON) -m pytest tests/system -m "not soak" -n $(SYSTEST_JOBS) \
 		--dist loadgroup --junitxml=$(RESULTS)/system.xml -rfE -q $(PYTEST_ARGS) || status=$$?; \
 	$(PYTHON) tests/system/junit_counts.py $(RESULTS)/system.xml > $(RESULTS)/system.txt.tmp && \
 		mv $(RESULTS)/system.txt.tmp $(RESULTS)/system.txt; \
@@ -39,12 +39,12 @@ bench: iso $(TEST_ISO) $(LINUX_ISO) | $(DEPS_STAMP)
 	@$(PYTHON) tests/bench/boot.py --iso $(ISO) --kernel $(KERNEL) --log $(RESULTS)/logs/bench-boot.log
 	@$(PYTHON) tests/bench/cpuid_roundtrip.py --iso $(TEST_ISO) --logs $(RESULTS)/logs
 	@$(SYSTEST_ENV) $(PYTHON) tests/bench/linux.py --logs $(RESULTS)/logs
-	@$(SYSTEST_ENV) $(PYTHON) tests/bench/net_shell.py --log $(RESULTS)/logs/bench-net-shell.log
+	@$(SYSTEST_ENV) tests/system/netns.sh $(PYTHON) tests/bench/net_shell.py --log $(RESULTS)/logs/bench-net-shell.log
 
 # Long runs outside `make test`: the system tests marked soak (@pytest.mark.soak), such as Debian's kernel
 # under Bochs with VT-x (3-5 minutes of wall time).
 soak: iso $(TEST_ISO) $(LINUX_ISO) | $(DEPS_STAMP)
 	@mkdir -p $(RESULTS)/logs
-	$(SYSTEST_ENV) $(PYTHON) -m pytest tests/system -m soak -n 2 -rfE -q $(PYTEST_ARGS)
+	$(SYSTEST_ENV) tests/system/netns.sh $(PYTHON) -m pytest tests/system -m soak -n 2 -rfE -q $(PYTEST_ARGS)
 
 .PHONY: systest test bench soak

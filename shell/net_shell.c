@@ -2,10 +2,10 @@
  * its own thread through shell/session_conn.c (TLS over the listener's connection, the session machine,
  * the real command registry, frontend.h's read_byte for interactive commands), and bounds everything a
  * client can hold: a deadline on the TLS handshake and on every send, the session's idle and back-off
- * deadlines, a fixed number of sessions. When they are all taken, the connection that has waited longest
- * without logging in makes room (so connections that never finish a handshake or a login cannot lock the
- * administrator out); when every session is logged in, the newcomer is told in one line to come back
- * later. */
+ * deadlines, a fixed number of sessions. When they are all taken, a connection that has not logged in makes
+ * room (so connections that never finish a handshake or a login cannot lock the administrator out), chosen
+ * so that a flood cannot push out a client on its way in (see pick_victim); when every session is logged
+ * in, the newcomer is told in one line to come back later. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +45,7 @@ struct net_session {
 	uint64_t accepted_tsc;
 	int slot;         /* in slots[]; -1: a refusal, or dropped to make room */
 	bool refusal;     /* only tells the client that the shell is full */
+	bool handshaken;  /* dropped to make room only after those still in their TLS handshake */
 	bool logged_in;   /* never dropped to make room */
 	unsigned open_at_accept;
 };
@@ -132,13 +133,15 @@ static int read_byte(void *ctx)
 	}
 }
 
-/* Once logged in, a session is no longer dropped to make room for others. */
-static void note_login(struct net_session *s)
+/* How far a session got decides whether and when it is dropped to make room (pick_victim). */
+static void note_progress(struct net_session *s)
 {
-	if (s->logged_in || !session_conn_logged_in(&s->sc))
+	bool handshaken = s->sc.handshaken, logged_in = session_conn_logged_in(&s->sc);
+	if (s->handshaken == handshaken && s->logged_in == logged_in)
 		return;
 	uint64_t flags = spin_lock(&slots_lock);
-	s->logged_in = true;
+	s->handshaken = handshaken;
+	s->logged_in = logged_in;
 	spin_unlock(&slots_lock, flags);
 }
 
@@ -153,6 +156,7 @@ static const char *serve(struct net_session *s)
 		if (!net_conn_wait_readable(s->conn, deadline))
 			return "TLS handshake timed out";
 	}
+	note_progress(s);
 	if (s->refusal) {
 		char line[96];
 		snprintf(line, sizeof line, "error: too many sessions (%u open); try again later", max_sessions);
@@ -166,7 +170,7 @@ static const char *serve(struct net_session *s)
 	if (!started)
 		return s->sc.write_error ? "connection lost" : NULL;
 	for (;;) {
-		note_login(s);
+		note_progress(s);
 		rc = session_conn_receive(&s->sc);
 		if (rc > 0) {
 			if (!session_conn_feed(&s->sc))
@@ -209,26 +213,58 @@ static void session_main(void *arg)
 	__atomic_sub_fetch(&live, 1, __ATOMIC_RELEASE);
 }
 
-/* With slots_lock held: a free slot, else one freed by dropping the connection that has waited longest
- * without logging in (while as many are still winding down as there are slots, nothing more is dropped). */
+/* With slots_lock held: how many sessions from `address` have not logged in. */
+static unsigned unauthenticated_from(uint32_t address)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < max_sessions; i++)
+		if (slots[i] && !slots[i]->logged_in && net_conn_peer_address(slots[i]->conn) == address)
+			n++;
+	return n;
+}
+
+/* With slots_lock held: the session that makes room, or -1 when all are logged in. Those from the address
+ * holding the most sessions that are not logged in go first, so one flooding address cannot push out a
+ * login from another; then those still in their TLS handshake, so a client typing its password outlasts
+ * connections that never got as far; then the one that has waited longest. */
+static int pick_victim(void)
+{
+	int victim = -1;
+	unsigned victim_share = 0;
+	for (unsigned i = 0; i < max_sessions; i++) {
+		struct net_session *s = slots[i];
+		if (!s || s->logged_in)
+			continue;
+		unsigned share = unauthenticated_from(net_conn_peer_address(s->conn));
+		struct net_session *v = victim >= 0 ? slots[victim] : NULL;
+		bool first = !v || share > victim_share ||
+			     (share == victim_share && (s->handshaken != v->handshaken ? !s->handshaken
+										: s->accepted_tsc < v->accepted_tsc));
+		if (first) {
+			victim = (int)i;
+			victim_share = share;
+		}
+	}
+	return victim;
+}
+
+/* With slots_lock held: a free slot, else one freed by dropping pick_victim's choice (while as many are
+ * still winding down as there are slots, nothing more is dropped). */
 static int take_slot(void)
 {
-	int oldest = -1;
-	for (unsigned i = 0; i < max_sessions; i++) {
+	for (unsigned i = 0; i < max_sessions; i++)
 		if (!slots[i])
 			return (int)i;
-		if (!slots[i]->logged_in && (oldest < 0 || slots[i]->accepted_tsc < slots[oldest]->accepted_tsc))
-			oldest = (int)i;
-	}
-	if (oldest < 0 || draining >= max_sessions)
+	int slot = pick_victim();
+	if (slot < 0 || draining >= max_sessions)
 		return -1;
-	struct net_session *victim = slots[oldest];
+	struct net_session *victim = slots[slot];
 	net_conn_cancel(victim->conn);
 	victim->slot = -1;
-	slots[oldest] = NULL;
+	slots[slot] = NULL;
 	open_sessions--;
 	draining++;
-	return oldest;
+	return slot;
 }
 
 /* On the tcpip thread (net/listener.h): must not block. */

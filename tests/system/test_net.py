@@ -141,9 +141,12 @@ def echo_machine(boot, nic="virtio"):
     return m, port
 
 
-def echo_round_trip(port, payload):
-    """Sends payload from one thread while reading the echo in this one; returns what came back."""
+def echo_round_trip(port, payload, local_ports=None, k=0):
+    """Sends payload from one thread while reading the echo in this one; returns what came back. local_ports[k]
+    gets the client's port (which Keel logs as the peer's: QEMU's user network keeps it)."""
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        if local_ports is not None:
+            local_ports[k] = s.getsockname()[1]
         sender = threading.Thread(target=lambda: (s.sendall(payload), s.shutdown(socket.SHUT_WR)))
         sender.start()
         got = bytearray()
@@ -161,9 +164,10 @@ def test_accept_path_echoes_concurrent_connections(boot, nic):
     m, port = echo_machine(boot, nic)
     payloads = [os.urandom(128 * 1024 + k) for k in range(8)]
     results = [None] * len(payloads)
+    local_ports = [None] * len(payloads)
 
     def run(k):
-        results[k] = echo_round_trip(port, payloads[k])
+        results[k] = echo_round_trip(port, payloads[k], local_ports, k)
 
     workers = [threading.Thread(target=run, args=(k,)) for k in range(len(payloads))]
     for w in workers:
@@ -171,7 +175,9 @@ def test_accept_path_echoes_concurrent_connections(boot, nic):
     for w in workers:
         w.join(timeout=120)
     for k, p in enumerate(payloads):
-        assert results[k] == p, f"connection {k}: {len(results[k] or b'')} of {len(p)} bytes came back intact"
+        seen = re.findall(LOG + rf"echo: 10\.0\.2\.2:{local_ports[k]} .*$", m.console())
+        assert results[k] == p, (f"connection {k} (client port {local_ports[k]}): {len(results[k] or b'')} of "
+                                 f"{len(p)} bytes came back intact; Keel logged {seen}")
     # Each session logs its peer (QEMU's user network presents host connections from 10.0.2.2).
     for p in payloads:
         m.wait_for(LOG + rf"echo: 10\.0\.2\.2:\d+ closed after {len(p)} bytes$", start=0)
