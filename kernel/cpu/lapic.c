@@ -42,12 +42,16 @@ void lapic_enable(void)
 uint32_t lapic_id(void) { return rd(REG_ID) >> 24; }
 void lapic_eoi(void) { wr(REG_EOI, 0); }
 
+/* Interrupts off across the two ICR writes: a handler that sends its own IPI in between (a wake-up from a
+ * device interrupt) would leave this one going to the handler's destination. */
 static void send(uint32_t apic_id, uint32_t low)
 {
+	uint64_t flags = irq_save();
 	while (rd(REG_ICR_LOW) & (1u << 12))
 		cpu_relax();
 	wr(REG_ICR_HIGH, apic_id << 24);
 	wr(REG_ICR_LOW, low);
+	irq_restore(flags);
 }
 
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector) { send(apic_id, vector); }

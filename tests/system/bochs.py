@@ -75,6 +75,9 @@ class Bochs(keel.Keel):
     def _serial_fd(self):
         return self._master
 
+    def post_mortem(self):
+        return f"(Bochs has no monitor here; its own log is {self._config[:-len('.bochsrc')]}.bochs-log)"
+
     def send(self, data):
         if isinstance(data, str):
             data = data.encode()

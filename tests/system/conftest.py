@@ -52,6 +52,7 @@ def pytest_runtest_makereport(item, call):
         return
     for m in getattr(item, "keel_machines", []):
         report.sections.append((f"serial tail ({m.boot}; full log {m.log_path})", m.tail(40)))
+        report.sections.append((f"post-mortem ({m.boot})", m.post_mortem()))
 
 
 @pytest.fixture

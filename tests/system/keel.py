@@ -8,9 +8,13 @@ import json
 import os
 import signal
 import re
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
+
+import post_mortem
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("KEEL_BUILD", os.path.join(REPO, "build"))
@@ -21,7 +25,7 @@ PXE = os.environ.get("KEEL_PXE", os.path.join(BUILD, "pxe"))
 KERNEL = os.environ.get("KEEL_KERNEL", os.path.join(BUILD, "keel.elf"))
 OVMF = os.environ.get("KEEL_OVMF", "/usr/share/ovmf/OVMF.fd")
 QEMU = os.environ.get("KEEL_QEMU", "qemu-system-x86_64")
-# Set to a directory to have QEMU log CPU resets and guest errors there, one file per machine.
+# Where QEMU logs CPU resets and guest errors, one file per machine (default: beside the serial log).
 QEMU_LOG_DIR = os.environ.get("KEEL_QEMU_LOG_DIR")
 
 PROMPT = "keel> "
@@ -93,6 +97,7 @@ class Keel:
     """One QEMU machine. Use start(), then wait_for()/run(); kill() (always called by the fixtures) ends it."""
 
     EMULATOR = "qemu"
+    _monitor_dir = None
 
     def __init__(self, log_path, boot="iso-bios", cpu="max", smp=4, mem=2048, reboot=False,
                  iso=None, pxe=None, extra=()):
@@ -101,15 +106,20 @@ class Keel:
         self.boot = boot
         self.log_path = log_path
         self.argv = [QEMU, "-accel", "tcg", "-machine", "q35", "-cpu", cpu, "-smp", str(smp),
-                     "-m", str(mem), "-display", "none", "-monitor", "none", "-serial", "stdio"]
+                     "-m", str(mem), "-display", "none", "-serial", "stdio"]
         if not reboot:
             self.argv.append("-no-reboot")
         self.argv += BOOT_PATHS[boot](os.path.abspath(iso or ISO), os.path.abspath(pxe or PXE))
         self.argv += list(extra)
-        if QEMU_LOG_DIR:
-            # QEMU's own record of every CPU reset (with the registers: a host triple fault shows its RIP).
-            self.argv += ["-d", "cpu_reset,guest_errors", "-D",
-                          os.path.join(QEMU_LOG_DIR, os.path.basename(log_path) + ".qemu")]
+        # QEMU's own record of CPU resets and guest errors: it says whether a lost machine triple-faulted.
+        self.qemu_log = os.path.join(QEMU_LOG_DIR or os.path.dirname(log_path),
+                                     os.path.basename(log_path) + ".qemu")
+        self.argv += ["-d", "cpu_reset,guest_errors", "-D", self.qemu_log]
+        # The monitor is only for post_mortem(); a socket path must stay short, hence its own directory.
+        self._monitor_dir = tempfile.mkdtemp(prefix="keel-mon-")
+        self.monitor_path = os.path.join(self._monitor_dir, "m")
+        self.argv += ["-monitor", f"unix:{self.monitor_path},server,nowait"]
+        self.smp = smp
         self.proc = None
         self._raw = bytearray()
         self._cond = threading.Condition()
@@ -183,6 +193,17 @@ class Keel:
         self._log.write(f"\n# {self.EMULATOR} exit status {self.proc.returncode}\n".encode())
         self._log.close()
         self.proc = None
+        if self._monitor_dir:
+            shutil.rmtree(self._monitor_dir, ignore_errors=True)
+
+    def post_mortem(self):
+        """For a failed test's report: where each CPU stands if QEMU still runs (it is stopped for the
+        reading), else whether QEMU logged a triple fault."""
+        if self.proc is None:
+            return "(machine already stopped)"
+        if self.proc.poll() is None:
+            return post_mortem.live(self.monitor_path, KERNEL, self.smp)
+        return post_mortem.after_exit(self.qemu_log)
 
     def wait_exit(self, timeout):
         """Wait for QEMU to end by itself; returns its exit status or raises KeelTimeout."""
