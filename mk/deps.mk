@@ -1,5 +1,6 @@
 # Debian packages the build and the tests need, installed when missing (every machine here runs as root).
 DEB_PACKAGES := gcc binutils make clang libclang-rt-14-dev python3 python3-pytest python3-pytest-xdist \
+	python3-pytest-rerunfailures iproute2 \
 	qemu-utils ovmf grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools \
 	bochs bochsbios vgabios dpkg-dev xz-utils ca-certificates busybox-static cpio acpica-tools \
 	libmbedtls-dev openssl

@@ -24,6 +24,9 @@ svm_run:
 
 	vmload %rax
 	vmrun %rax
+	/* The host resumes here after #VMEXIT; named so a report of a fault here can say so. */
+	.global svm_vmexit
+svm_vmexit:
 	vmsave %rax
 
 	movq 16(%rsp), %rax

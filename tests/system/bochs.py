@@ -37,6 +37,7 @@ class Bochs(keel.Keel):
 
     def __init__(self, log_path, model="ryzen", cpus=1, megs=512, iso=None):
         self.boot = f"bochs-{model}"
+        self.reboot = True  # Bochs's resets are left to its own configuration
         self.log_path = log_path
         self.model, self.cpus, self.megs = model, cpus, megs
         self.iso = os.path.abspath(iso or keel.TEST_ISO)
@@ -77,6 +78,9 @@ class Bochs(keel.Keel):
 
     def post_mortem(self):
         return f"(Bochs has no monitor here; its own log is {self._config[:-len('.bochsrc')]}.bochs-log)"
+
+    def emulator_fault(self):
+        return None
 
     def send(self, data):
         if isinstance(data, str):

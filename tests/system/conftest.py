@@ -26,6 +26,10 @@ def boot(request):
 
     def start(**kwargs):
         base = log_name(request.node.name)
+        # A run repeated after an emulator fault keeps the first run's logs.
+        runs = getattr(request.node, "execution_count", 1)
+        if runs > 1:
+            base += f"-run{runs}"
         name = base if not machines else f"{base}-{len(machines) + 1}"
         m = keel.Keel(os.path.join(LOGS, name + ".log"), **kwargs)
         machines.append(m)

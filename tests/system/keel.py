@@ -28,6 +28,8 @@ QEMU = os.environ.get("KEEL_QEMU", "qemu-system-x86_64")
 # Where QEMU logs CPU resets and guest errors, one file per machine (default: beside the serial log).
 QEMU_LOG_DIR = os.environ.get("KEEL_QEMU_LOG_DIR")
 
+# GRUB's line as it starts Keel, once per boot on every boot path.
+BOOT_LINE = b"Booting `Keel'"
 PROMPT = "keel> "
 PROMPT_RE = r"(?m)^keel> "
 # The host key thread's last word on the console (see docs/CONSOLE.md).
@@ -93,6 +95,11 @@ class KeelTimeout(AssertionError):
     pass
 
 
+class EmulatorFault(KeelTimeout):
+    """The machine ended by a failure of QEMU's own (post_mortem.emulator_fault), not of Keel: the test is
+    run once more (pytest-rerunfailures, --only-rerun EmulatorFault); docs/EMULATOR_FAULTS.md."""
+
+
 class Keel:
     """One QEMU machine. Use start(), then wait_for()/run(); kill() (always called by the fixtures) ends it."""
 
@@ -107,8 +114,9 @@ class Keel:
         self.log_path = log_path
         self.argv = [QEMU, "-accel", "tcg", "-machine", "q35", "-cpu", cpu, "-smp", str(smp),
                      "-m", str(mem), "-display", "none", "-serial", "stdio"]
-        if not reboot:
-            self.argv.append("-no-reboot")
+        # No -no-reboot: a machine that resets unasked is stopped by the reader at its second boot instead,
+        # so that QEMU's reset records hold each CPU's registers at a triple fault.
+        self.reboot = reboot
         self.argv += BOOT_PATHS[boot](os.path.abspath(iso or ISO), os.path.abspath(pxe or PXE))
         self.argv += list(extra)
         # QEMU's own record of CPU resets and guest errors: it says whether a lost machine triple-faulted.
@@ -159,6 +167,9 @@ class Keel:
                     return
                 self._raw += chunk
                 self._log.write(chunk)
+                if not self.reboot and self._raw.count(BOOT_LINE) > 1 and self.proc.poll() is None:
+                    self._log.write(b"\n# the machine reset itself: stopped at its second boot\n")
+                    self.proc.kill()
                 self._cond.notify_all()
 
     def _close_serial(self):
@@ -198,12 +209,14 @@ class Keel:
 
     def post_mortem(self):
         """For a failed test's report: where each CPU stands if QEMU still runs (it is stopped for the
-        reading), else whether QEMU logged a triple fault."""
+        reading), else whether QEMU logged a triple fault and where the CPUs stood."""
         if self.proc is None:
             return "(machine already stopped)"
         if self.proc.poll() is None:
             return post_mortem.live(self.monitor_path, KERNEL, self.smp)
-        return post_mortem.after_exit(self.qemu_log)
+        report = post_mortem.after_exit(self.qemu_log, KERNEL)
+        fault = self.emulator_fault()
+        return report + (f"\nemulator fault: {fault}" if fault else "")
 
     def wait_exit(self, timeout):
         """Wait for QEMU to end by itself; returns its exit status or raises KeelTimeout."""
@@ -251,9 +264,23 @@ class Keel:
                     raise KeelTimeout(f"{pattern!r} not seen within {timeout:.0f} s "
                                       f"(boot {self.boot}); serial tail:\n{self.tail(15)}")
                 if self._eof:
-                    raise KeelTimeout(f"QEMU ended (status {self.proc.poll()}) before {pattern!r} appeared; "
-                                      f"serial tail:\n{self.tail(15)}")
+                    break
                 self._cond.wait(min(left, 1.0))
+        status = self.proc.wait(timeout=10)
+        message = f"QEMU ended (status {status}) before {pattern!r} appeared; serial tail:\n{self.tail(15)}"
+        fault = self.emulator_fault()
+        if fault:
+            raise EmulatorFault(f"emulator fault: {fault}; {message}")
+        raise KeelTimeout(message)
+
+    def emulator_fault(self):
+        """Why this ended machine's end was QEMU's failure, or None (post_mortem.emulator_fault)."""
+        try:
+            with open(self.log_path + ".stderr", errors="replace") as f:
+                stderr_text = f.read()
+        except OSError:
+            stderr_text = ""
+        return post_mortem.emulator_fault(self.qemu_log, stderr_text, self.proc.returncode, KERNEL)
 
     def _text_locked(self):
         raw = bytes(self._raw)

@@ -1,6 +1,6 @@
 """What a failed test's machine was doing, for its report: where each CPU of a live QEMU stands (read over
 QEMU's monitor, with the Keel functions found on its stack), or, when QEMU is gone, whether it logged a
-triple fault.
+triple fault and where each CPU stood then. Also: which ends were QEMU's own failure (emulator_fault).
 
 Kernel addresses are named with addr2line on the kernel ELF; a stack scan lists every word on the stack that
 points into Keel's text, so stale words appear too: read it as "these functions were here", not as a call
@@ -107,14 +107,56 @@ def live(monitor_path, kernel, cpus):
     return "\n".join(lines)
 
 
-def after_exit(qemu_log):
-    """Whether QEMU logged a triple fault before it ended (with -no-reboot it exits there, without a register
-    dump: the power-on resets are the only records)."""
+def _symbol_address(kernel, name):
+    try:
+        out = subprocess.run(["nm", kernel], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(rf"(?m)^([0-9a-f]{{16}}) \S {re.escape(name)}$", out)
+    return m.group(1) if m else None
+
+
+def triple_fault_cpus(qemu_log):
+    """[(cpu, registers)] from the CPU reset records QEMU logged after its last "Triple fault" line (the
+    state each CPU was in when the machine reset), or None when it logged no triple fault."""
     try:
         with open(qemu_log, errors="replace") as f:
             text = f.read()
-    except OSError as e:
-        return f"(no QEMU log: {e})"
-    if "Triple fault" in text:
-        return f"QEMU logged a triple fault: the host reset itself ({qemu_log})"
-    return "QEMU logged no triple fault"
+    except OSError:
+        return None
+    if "Triple fault" not in text:
+        return None
+    after = text.rsplit("Triple fault", 1)[1]
+    return [(int(cpu), _registers(body))
+            for cpu, body in re.findall(r"(?ms)^CPU Reset \(CPU (\d+)\)\n(.*?)(?=^CPU Reset|\Z)", after)]
+
+
+def after_exit(qemu_log, kernel):
+    """Whether QEMU logged a triple fault, and where each CPU was when it did."""
+    cpus = triple_fault_cpus(qemu_log)
+    if cpus is None:
+        return "QEMU logged no triple fault"
+    names = symbolize(kernel, sorted({r.get("RIP", "") for _, r in cpus} - {""}))
+    lines = [f"QEMU logged a triple fault: the host reset itself ({qemu_log}); the CPUs then:"]
+    for cpu, regs in cpus:
+        rip = regs.get("RIP", "?")
+        lines.append(f"CPU {cpu}: RIP {rip} {names.get(rip, '(not in Keel)')} CR2 {regs.get('CR2', '?')} "
+                     f"CR3 {regs.get('CR3', '?')}")
+    return "\n".join(lines)
+
+
+def emulator_fault(qemu_log, stderr_text, returncode, kernel):
+    """Why a machine's end was QEMU's failure, not Keel's, or None. Two signatures only:
+    QEMU stopped on an assertion of its own (it aborts), and the host fault DESIGN.md describes: a triple
+    fault whose CPU stood at svm_vmexit, the host's first instruction after #VMEXIT, which QEMU's TCG now and
+    then cannot fetch although Keel's page tables map it (its registers are the host's, its tables intact)."""
+    if returncode == -6 or "Assertion" in stderr_text:
+        return "QEMU aborted: " + (stderr_text.strip().splitlines() or ["(no message)"])[-1]
+    cpus = triple_fault_cpus(qemu_log)
+    if not cpus:
+        return None
+    vmexit = _symbol_address(kernel, "svm_vmexit")
+    for cpu, regs in cpus:
+        if vmexit and regs.get("RIP") == vmexit:
+            return f"host triple fault on CPU {cpu} at svm_vmexit (QEMU's failing fetch after #VMEXIT)"
+    return None
