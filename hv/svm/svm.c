@@ -32,6 +32,7 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa;
 	uint64_t dr[4]; /* DR0-3 are not in the VMCB: switched by hand so no guest sees another's */
+	bool nmi_pending; /* injected at an entry that re-delivers no other event */
 	uint8_t guest_fpu[512] __attribute__((aligned(16)));
 };
 
@@ -126,8 +127,22 @@ static void set_segment(struct vmcb_segment *s, uint16_t selector, uint64_t base
 
 /* State common to every reset: descriptor tables, TR and LDTR usable, caches on, EFER with SVME as VMRUN
  * demands (the guest never sees that bit). */
+/* Withdraws a request for an interrupt-window exit (svm_vcpu_request_window). */
+static void cancel_window(struct vmcb_control *c)
+{
+	c->vintr &= ~(SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR);
+	c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+}
+
+/* The architectural state INIT leaves, and no event left over from before it. */
 static void reset_common(struct vcpu *v, struct vmcb_save *s)
 {
+	struct svm_vcpu *sv = v->backend;
+	struct vmcb_control *c = &sv->vmcb->control;
+	c->event_inject = 0;
+	c->interrupt_shadow = 0;
+	cancel_window(c);
+	sv->nmi_pending = false;
 	set_segment(&s->gdtr, 0, 0, 0xffff, 0);
 	set_segment(&s->idtr, 0, 0, 0xffff, 0);
 	set_segment(&s->ldtr, 0, 0, 0xffff, 0x82);
@@ -248,8 +263,7 @@ static void translate_exit(struct vcpu *v, struct vmcb *vmcb, struct vcpu_exit *
 		e->kind = VCPU_EXIT_NONE;
 		break;
 	case SVM_EXIT_VINTR:
-		c->vintr &= ~(SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR);
-		c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+		cancel_window(c);
 		e->kind = VCPU_EXIT_INTERRUPT_WINDOW;
 		break;
 	case SVM_EXIT_CPUID:
@@ -351,6 +365,11 @@ static void svm_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 	vmcb->save.rip = v->rip;
 	vmcb->save.rflags = v->rflags;
 	vmcb->control.next_rip = 0;
+	/* An NMI waits behind an event whose delivery an exit cut short: that one must not be lost. */
+	if (sv->nmi_pending && !(vmcb->control.event_inject & SVM_EVENT_VALID)) {
+		vmcb->control.event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | 2;
+		sv->nmi_pending = false;
+	}
 
 	irq_disable();
 	struct cpu *c = this_cpu();
@@ -393,11 +412,14 @@ static bool svm_vcpu_interruptible(struct vcpu *v)
 static void svm_vcpu_inject(struct vcpu *v, enum vcpu_event_type type, uint8_t vector, bool has_error,
 			    uint32_t error)
 {
-	struct vmcb *vmcb = ((struct svm_vcpu *)v->backend)->vmcb;
+	struct svm_vcpu *sv = v->backend;
+	struct vmcb *vmcb = sv->vmcb;
+	if (type == VCPU_EVENT_NMI) {
+		sv->nmi_pending = true;
+		return;
+	}
 	uint64_t ev = SVM_EVENT_VALID | vector;
-	if (type == VCPU_EVENT_NMI)
-		ev |= SVM_EVENT_TYPE_NMI;
-	else if (type == VCPU_EVENT_EXCEPTION)
+	if (type == VCPU_EVENT_EXCEPTION)
 		ev |= SVM_EVENT_TYPE_EXCEPTION;
 	if (has_error)
 		ev |= SVM_EVENT_ERROR_VALID | ((uint64_t)error << 32);

@@ -33,6 +33,7 @@
 #define LAPIC_MASKED (1u << 16)
 #define ICR_SELF (1u << 18)
 #define ICR_ALL_BUT_SELF (3u << 18)
+#define ICR_NMI (4u << 8)
 #define ICR_INIT (5u << 8)
 #define ICR_STARTUP (6u << 8)
 #define ICR_ASSERT (1u << 14)
