@@ -41,13 +41,7 @@ class Bochs(keel.Keel):
         self.log_path = log_path
         self.model, self.cpus, self.megs = model, cpus, megs
         self.iso = os.path.abspath(iso or keel.TEST_ISO)
-        self.proc = None
-        self._raw = bytearray()
-        self._cond = threading.Condition()
-        self._eof = False
-        self._cursor = 0
-        self.started_at = None
-        self.prompt_at = None
+        self._init_serial_state()
 
     def start(self):
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)

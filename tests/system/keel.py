@@ -128,8 +128,13 @@ class Keel:
         self.monitor_path = os.path.join(self._monitor_dir, "m")
         self.argv += ["-monitor", f"unix:{self.monitor_path},server,nowait"]
         self.smp = smp
+        self._init_serial_state()
+
+    def _init_serial_state(self):
+        """What the reader and the waits keep about one machine's serial line (subclasses call it too)."""
         self.proc = None
         self._raw = bytearray()
+        self._boots = 0         # BOOT_LINEs read
         self._cond = threading.Condition()
         self._eof = False
         self._cursor = 0        # index in the cleaned text: waits search from here
@@ -165,9 +170,11 @@ class Keel:
                     self._eof = True
                     self._cond.notify_all()
                     return
+                seen = max(0, len(self._raw) - len(BOOT_LINE) + 1)
                 self._raw += chunk
                 self._log.write(chunk)
-                if not self.reboot and self._raw.count(BOOT_LINE) > 1 and self.proc.poll() is None:
+                self._boots += self._raw.count(BOOT_LINE, seen)
+                if not self.reboot and self._boots > 1 and self.proc.poll() is None:
                     self._log.write(b"\n# the machine reset itself: stopped at its second boot\n")
                     self.proc.kill()
                 self._cond.notify_all()
@@ -266,7 +273,10 @@ class Keel:
                 if self._eof:
                     break
                 self._cond.wait(min(left, 1.0))
-        status = self.proc.wait(timeout=10)
+        try:
+            status = self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            status = "unknown: its serial line closed"
         message = f"QEMU ended (status {status}) before {pattern!r} appeared; serial tail:\n{self.tail(15)}"
         fault = self.emulator_fault()
         if fault:
