@@ -125,8 +125,6 @@ static void set_segment(struct vmcb_segment *s, uint16_t selector, uint64_t base
 	*s = (struct vmcb_segment){ selector, attrib, limit, base };
 }
 
-/* State common to every reset: descriptor tables, TR and LDTR usable, caches on, EFER with SVME as VMRUN
- * demands (the guest never sees that bit). */
 /* Withdraws a request for an interrupt-window exit (svm_vcpu_request_window). */
 static void cancel_window(struct vmcb_control *c)
 {
@@ -134,7 +132,8 @@ static void cancel_window(struct vmcb_control *c)
 	c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 }
 
-/* The architectural state INIT leaves, and no event left over from before it. */
+/* State common to every reset: descriptor tables, TR and LDTR usable, caches on, EFER with SVME as VMRUN
+ * demands (the guest never sees that bit), and no event, shadow or window request left from before. */
 static void reset_common(struct vcpu *v, struct vmcb_save *s)
 {
 	struct svm_vcpu *sv = v->backend;
@@ -367,7 +366,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 	vmcb->control.next_rip = 0;
 	/* An NMI waits behind an event whose delivery an exit cut short: that one must not be lost. */
 	if (sv->nmi_pending && !(vmcb->control.event_inject & SVM_EVENT_VALID)) {
-		vmcb->control.event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | 2;
+		vmcb->control.event_inject = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | 2; /* vector 2 */
 		sv->nmi_pending = false;
 	}
 
