@@ -1,7 +1,8 @@
-/* The vm commands, named after Hyper-V's actions: new, list, show, start, connect, pause, resume, turnoff,
- * shutdown, delete. */
+/* The vm commands, named after Hyper-V's actions: new, list, show, start, connect, console, pause, resume,
+ * turnoff, shutdown, delete. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "hv/vcpu.h"
 #include "hv/vm.h"
@@ -377,6 +378,60 @@ SHELL_COMMAND(cmd_vm_connect) = {
 		"guest's COM1. The VM keeps running after you detach.",
 	.run = run_vm_connect,
 	.opt_keys = no_keys,
+	.opt_flags = no_flags,
+};
+
+#define CONSOLE_LINES_DEFAULT 40
+#define CONSOLE_LINES_MAX 100000
+
+/* Where the last `lines` lines of text[0..n) begin (a last line without its newline counts as one). */
+static size_t last_lines_start(const char *text, size_t n, uint64_t lines)
+{
+	size_t start = n && text[n - 1] == '\n' ? n - 1 : n;
+	uint64_t seen = 0;
+	while (start > 0 && !(text[start - 1] == '\n' && ++seen == lines))
+		start--;
+	return start;
+}
+
+static int run_vm_console(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	struct vm *vm = named_vm(ctx, args, "console");
+	if (!vm)
+		return -1;
+	uint64_t lines = CONSOLE_LINES_DEFAULT;
+	const char *t = shell_arg_value(args, "lines");
+	if (t && (!config_parse_number(t, strlen(t), &lines) || !lines || lines > CONSOLE_LINES_MAX)) {
+		shell_printf(ctx, "error: lines=%s: give a count from 1 to %u\n", t, CONSOLE_LINES_MAX);
+		return -1;
+	}
+	char *history = malloc(VM_CONSOLE_SIZE);
+	if (!history) {
+		shell_printf(ctx, "error: out of host memory\n");
+		return -1;
+	}
+	/* Counted as a connection while copying, as vm delete waits for those. */
+	__atomic_add_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
+	uint64_t pos = 0;
+	size_t n = vm_console_read(vm, &pos, history, VM_CONSOLE_SIZE);
+	__atomic_sub_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
+	size_t start = last_lines_start(history, n, lines);
+	ctx->write(ctx->sink, history + start, n - start);
+	if (n && history[n - 1] != '\n')
+		shell_printf(ctx, "\n");
+	free(history);
+	return 0;
+}
+
+SHELL_COMMAND(cmd_vm_console) = {
+	.noun = "vm",
+	.verb = "console",
+	.usage = "vm console NAME [lines=40]",
+	.summary = "print the last lines the guest wrote to its serial console",
+	.help = "The same history vm connect shows first (the guest's last 64 KiB of output), printed without\n"
+		"attaching: it works for a VM in any state, Off included, and in sessions that are not interactive.",
+	.run = run_vm_console,
+	.opt_keys = (const char *const[]){ "lines", NULL },
 	.opt_flags = no_flags,
 };
 

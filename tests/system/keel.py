@@ -28,8 +28,8 @@ QEMU = os.environ.get("KEEL_QEMU", "qemu-system-x86_64")
 # Where QEMU logs CPU resets and guest errors, one file per machine (default: beside the serial log).
 QEMU_LOG_DIR = os.environ.get("KEEL_QEMU_LOG_DIR")
 
-# GRUB's line as it starts Keel, once per boot on every boot path.
-BOOT_LINE = b"Booting `Keel'"
+# QEMU's log record of a reset of the boot CPU (with -d cpu_reset).
+CPU0_RESET = b"CPU Reset (CPU 0)\n"
 PROMPT = "keel> "
 PROMPT_RE = r"(?m)^keel> "
 # The host key thread's last word on the console (see docs/CONSOLE.md).
@@ -114,8 +114,8 @@ class Keel:
         self.log_path = log_path
         self.argv = [QEMU, "-accel", "tcg", "-machine", "q35", "-cpu", cpu, "-smp", str(smp),
                      "-m", str(mem), "-display", "none", "-serial", "stdio"]
-        # No -no-reboot: a machine that resets unasked is stopped by the reader at its second boot instead,
-        # so that QEMU's reset records hold each CPU's registers at a triple fault.
+        # No -no-reboot: a machine that resets unasked is stopped by the reader as its second boot begins
+        # instead, so that QEMU's reset records hold each CPU's registers at a triple fault.
         self.reboot = reboot
         self.argv += BOOT_PATHS[boot](os.path.abspath(iso or ISO), os.path.abspath(pxe or PXE))
         self.argv += list(extra)
@@ -134,7 +134,8 @@ class Keel:
         """What the reader and the waits keep about one machine's serial line (subclasses call it too)."""
         self.proc = None
         self._raw = bytearray()
-        self._boots = 0         # BOOT_LINEs read
+        self._qemu_log_read = 0  # bytes of QEMU's log read so far
+        self._cpu0_resets = 0    # CPU 0's reset records in them
         self._cond = threading.Condition()
         self._eof = False
         self._cursor = 0        # index in the cleaned text: waits search from here
@@ -170,14 +171,29 @@ class Keel:
                     self._eof = True
                     self._cond.notify_all()
                     return
-                seen = max(0, len(self._raw) - len(BOOT_LINE) + 1)
                 self._raw += chunk
                 self._log.write(chunk)
-                self._boots += self._raw.count(BOOT_LINE, seen)
-                if not self.reboot and self._boots > 1 and self.proc.poll() is None:
+                if not self.reboot and self._reset_since_power_on() and self.proc.poll() is None:
                     self._log.write(b"\n# the machine reset itself: stopped at its second boot\n")
                     self.proc.kill()
                 self._cond.notify_all()
+
+    def _reset_since_power_on(self):
+        """Whether QEMU's log shows a machine reset after power-on. CPU 0's reset record comes twice at power-on
+        (creation, then the first system reset) and once more at each reset of the machine; CPU 0 is never
+        sent an INIT alone. A reset puts firmware output on the serial line, so checking as it arrives is
+        soon enough."""
+        try:
+            with open(self.qemu_log, "rb") as f:
+                f.seek(self._qemu_log_read)
+                new = f.read()
+        except OSError:
+            return False
+        # A record cut at the end of the file is read again next time.
+        keep = len(new) - new.rfind(b"\n") - 1 if b"\n" in new else len(new)
+        self._qemu_log_read += len(new) - keep
+        self._cpu0_resets += new[:len(new) - keep].count(CPU0_RESET)
+        return self._cpu0_resets > 2
 
     def _close_serial(self):
         """Close this machine's end of the serial line (QEMU's pipes)."""

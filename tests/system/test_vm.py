@@ -32,6 +32,10 @@ def test_hello_guest_runs_and_powers_off(boot):
     assert_guest_passed(text, "hello")
     for check in ("multiboot magic", "cpuid hyper-v interface", "hyper-v hypercall status", "cpuid hides svm", "unclaimed port reads ones"):
         assert f"guest hello: {check} ok" in text
+    # The same history without attaching: its last two lines, the last check and the done line.
+    tail = m.run("vm console h lines=2").splitlines()
+    assert len(tail) == 2 and tail[1] == text.rstrip().splitlines()[-1], (tail, text[-300:])
+    assert tail[0].startswith("guest hello: ") and tail[0].endswith(" ok"), tail
 
 
 def test_vm_commands_refuse_bad_input_and_change_nothing(boot):
@@ -49,6 +53,8 @@ def test_vm_commands_refuse_bad_input_and_change_nothing(boot):
         "vm start nosuch": r"no VM named 'nosuch'",
         "vm pause good": r"not Running",
         "vm turnoff good": r"Off already",
+        "vm console nosuch": r"no VM named 'nosuch'",
+        "vm console good lines=0": r"lines=0",
     }
     for cmd, why in cases.items():
         out = m.run(cmd)
