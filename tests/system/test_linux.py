@@ -25,6 +25,14 @@ def boot_linux(m, name, kernel=AMD64, cpus=1, mem="256M", action="poweroff"):
     assert "started" in m.run(f"vm start {name}", timeout=60)
 
 
+def assert_powered_off(m, name):
+    """VM `name` went Off because its guest powered off; if not, the report names why and shows the end of
+    the guest's console."""
+    reason = m.vm(name)["off_reason"]
+    assert reason == "powered off by the guest (ACPI S5)", \
+        f"VM {name}: {reason}; its console ended with:\n{m.run(f'vm console {name} lines=40')}"
+
+
 def assert_booted(text, cpus, mem_mib):
     """/init's report matches the VM; ACPI found the MADT's IOAPIC and the power button, with no workaround."""
     online = re.search(r"(?m)^init: cpus online (\S+)$", text).group(1)
@@ -46,7 +54,7 @@ def test_amd64_kernel_boots_to_init_and_powers_off(boot, cpus, mem, mem_mib):
     m = start_host(boot)
     boot_linux(m, "lx", cpus=cpus, mem=mem)
     m.wait_vm_state("lx", "Off", timeout=BOOT_DEADLINE)
-    assert m.vm("lx")["off_reason"] == "powered off by the guest (ACPI S5)"
+    assert_powered_off(m, "lx")
     text = m.guest_console("lx", r"init: action poweroff")
     assert_booted(text, cpus, mem_mib)
     assert "PM: Preparing to enter system sleep state S5" in text
@@ -56,7 +64,7 @@ def test_686_kernel_boots_to_init_with_two_vcpus(boot):
     m = start_host(boot)
     boot_linux(m, "l32", kernel=I686, cpus=2, mem="256M")
     m.wait_vm_state("l32", "Off", timeout=BOOT_DEADLINE)
-    assert m.vm("l32")["off_reason"] == "powered off by the guest (ACPI S5)"
+    assert_powered_off(m, "l32")
     text = m.guest_console("l32", r"init: action poweroff")
     assert re.search(r"(?m)^\[ *[0-9.]+\] Linux version \S+-686 ", text), text[:2000]
     assert_booted(text, 2, 256)
@@ -105,7 +113,7 @@ def test_reboot_in_the_guest_restarts_it(boot):
     text = m.guest_console("lx", r"init: back after reboot")
     assert text.count("Run /init as init process") == 2, text[-3000:]
     assert text.index("init: rebooting") < text.index("init: back after reboot")
-    assert m.vm("lx")["off_reason"] == "powered off by the guest (ACPI S5)"
+    assert_powered_off(m, "lx")
 
 
 def test_two_linux_guests_beside_two_small_guests_on_two_cpus(boot):
@@ -118,7 +126,7 @@ def test_two_linux_guests_beside_two_small_guests_on_two_cpus(boot):
     assert "started" in m.run("vm start c")
     for name, cpus in (("la", 2), ("lb", 1)):
         m.wait_vm_state(name, "Off", timeout=2 * BOOT_DEADLINE)
-        assert m.vm(name)["off_reason"] == "powered off by the guest (ACPI S5)", name
+        assert_powered_off(m, name)
         assert_booted(m.guest_console(name, r"init: action poweroff"), cpus, 256)
     m.wait_vm_state("h", "Off")
     assert_guest_passed(m.guest_console("h", r"guest hello: done"), "hello")
