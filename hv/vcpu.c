@@ -120,9 +120,14 @@ static void handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	case VCPU_EXIT_MMIO:
 		platform_mmio(v, e);
 		break;
-	case VCPU_EXIT_SHUTDOWN:
-		vm_stop_from_guest(vm, "triple fault on vCPU %u at RIP %#llx", v->index, (unsigned long long)v->rip);
+	case VCPU_EXIT_SHUTDOWN: {
+		/* CR2 tells a fault on the guest's own IDT or stack (the usual way to a triple fault) from others. */
+		struct x86_cpu_state st;
+		hv->vcpu_get_state(v, &st);
+		vm_stop_from_guest(vm, "triple fault on vCPU %u at RIP %#llx (CR2 %#llx)", v->index,
+				   (unsigned long long)v->rip, (unsigned long long)st.cr2);
 		break;
+	}
 	case VCPU_EXIT_INVALID:
 		if (e->detail)
 			vm_stop_from_guest(vm, "vCPU %u: %s", v->index, e->detail);

@@ -39,7 +39,7 @@ struct x86_segment {
 
 struct x86_cpu_state {
 	uint64_t gpr[X86_GPR_COUNT];
-	uint64_t rip, rflags, cr0, cr3, cr4, efer;
+	uint64_t rip, rflags, cr0, cr2, cr3, cr4, efer;
 	struct x86_segment seg[X86_SEG_COUNT];  /* indexed by enum x86_seg */
 	uint8_t cpl;
 };

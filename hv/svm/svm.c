@@ -444,6 +444,7 @@ static void svm_vcpu_get_state(struct vcpu *v, struct x86_cpu_state *st)
 	st->rip = v->rip;
 	st->rflags = v->rflags;
 	st->cr0 = s->cr0;
+	st->cr2 = s->cr2;
 	st->cr3 = s->cr3;
 	st->cr4 = s->cr4;
 	st->efer = s->efer;

@@ -426,6 +426,7 @@ void vmx_vcpu_get_state(struct vcpu *v, struct x86_cpu_state *st)
 	memcpy(st->gpr, v->gpr, sizeof st->gpr);
 	st->rip = v->rip;
 	st->rflags = v->rflags;
+	st->cr2 = vmx_of(v)->cr2;
 	int err;
 	uint64_t flags = vmx_vmcs_enter(v, &err);
 	if (!err) {
