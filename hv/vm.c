@@ -40,8 +40,16 @@ struct vm *vm_find(const char *name)
 	for (unsigned i = 0; i < VM_MAX && !found; i++)
 		if (vms[i] && !strcmp(vms[i]->config.name, name))
 			found = vms[i];
+	if (found)
+		__atomic_add_fetch(&found->refs, 1, __ATOMIC_SEQ_CST);
 	spin_unlock(&registry_lock, flags);
 	return found;
+}
+
+void vm_put(struct vm *vm)
+{
+	if (__atomic_sub_fetch(&vm->refs, 1, __ATOMIC_SEQ_CST) == 0)
+		free(vm);
 }
 
 void vm_for_each(void (*fn)(struct vm *vm, void *ctx), void *ctx)
@@ -50,8 +58,10 @@ void vm_for_each(void (*fn)(struct vm *vm, void *ctx), void *ctx)
 	unsigned n = 0;
 	uint64_t flags = spin_lock(&registry_lock);
 	for (unsigned i = 0; i < VM_MAX; i++)
-		if (vms[i])
+		if (vms[i]) {
+			__atomic_add_fetch(&vms[i]->refs, 1, __ATOMIC_SEQ_CST);
 			list[n++] = vms[i];
+		}
 	spin_unlock(&registry_lock, flags);
 	/* Creation order: ids only grow. */
 	for (unsigned i = 1; i < n; i++)
@@ -60,8 +70,22 @@ void vm_for_each(void (*fn)(struct vm *vm, void *ctx), void *ctx)
 			list[j] = list[j - 1];
 			list[j - 1] = t;
 		}
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		fn(list[i], ctx);
+		vm_put(list[i]);
+	}
+}
+
+/* Looks the VM up and runs op on it, holding a reference meanwhile. */
+static int with_vm(const char *name, int (*op)(struct vm *vm, void *arg, char *err, size_t errlen), void *arg,
+		   char *err, size_t errlen)
+{
+	struct vm *vm = vm_find(name);
+	if (!vm)
+		FAIL(-ENOENT, "no VM named '%s'", name);
+	int e = op(vm, arg, err, errlen);
+	vm_put(vm);
+	return e;
 }
 
 static bool valid_name(const char *name)
@@ -104,6 +128,7 @@ int vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 		FAIL(-ENOMEM, "out of host memory");
 	vm->config = *cfg;
 	vm->state = VM_OFF;
+	vm->refs = 1; /* the registry's */
 	uint64_t flags = spin_lock(&registry_lock);
 	unsigned slot = VM_MAX;
 	bool duplicate = false;
@@ -206,21 +231,27 @@ void vm_reset_from_guest(struct vm *vm)
 
 static int map_ram(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t len) { return hv->vm_map(ctx, gpa, hpa, len); }
 
+static int start_op(struct vm *vm, void *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	uint64_t flags = spin_lock(&vm->lock);
+	enum vm_state was = vm->state;
+	bool deleted = vm->deleted;
+	if (was == VM_OFF && !deleted)
+		vm->state = VM_STARTING;
+	spin_unlock(&vm->lock, flags);
+	if (deleted)
+		FAIL(-ENOENT, "no VM named '%s'", vm->config.name);
+	if (was != VM_OFF)
+		FAIL(-EBUSY, "VM '%s' is %s, not Off", vm->config.name, vm_state_name(was));
+	return start_vm(vm, err, errlen);
+}
+
 int vm_start(const char *name, char *err, size_t errlen)
 {
 	if (!hv)
 		FAIL(-ENODEV, "virtualization unavailable: %s", cpu_features.virtualization_missing);
-	struct vm *vm = vm_find(name);
-	if (!vm)
-		FAIL(-ENOENT, "no VM named '%s'", name);
-	uint64_t flags = spin_lock(&vm->lock);
-	enum vm_state was = vm->state;
-	if (was == VM_OFF)
-		vm->state = VM_STARTING;
-	spin_unlock(&vm->lock, flags);
-	if (was != VM_OFF)
-		FAIL(-EBUSY, "VM '%s' is %s, not Off", name, vm_state_name(was));
-	return start_vm(vm, err, errlen);
+	return with_vm(name, start_op, NULL, err, errlen);
 }
 
 /* Builds and starts a VM that is Starting; on failure it ends Off with the reason in err. */
@@ -320,11 +351,10 @@ void vm_stop_from_guest(struct vm *vm, const char *fmt, ...)
 
 static int is_off(void *ctx) { return ((struct vm *)ctx)->state == VM_OFF; }
 
-int vm_turnoff(const char *name, char *err, size_t errlen)
+static int turnoff_op(struct vm *vm, void *arg, char *err, size_t errlen)
 {
-	struct vm *vm = vm_find(name);
-	if (!vm)
-		FAIL(-ENOENT, "no VM named '%s'", name);
+	(void)arg;
+	const char *name = vm->config.name;
 	enum vm_state s = vm->state;
 	if (s == VM_OFF)
 		FAIL(-EINVAL, "VM '%s' is Off already", name);
@@ -337,11 +367,12 @@ int vm_turnoff(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-int vm_shutdown(const char *name, uint64_t timeout_ms, char *err, size_t errlen)
+int vm_turnoff(const char *name, char *err, size_t errlen) { return with_vm(name, turnoff_op, NULL, err, errlen); }
+
+static int shutdown_op(struct vm *vm, void *arg, char *err, size_t errlen)
 {
-	struct vm *vm = vm_find(name);
-	if (!vm)
-		FAIL(-ENOENT, "no VM named '%s'", name);
+	uint64_t timeout_ms = *(const uint64_t *)arg;
+	const char *name = vm->config.name;
 	if (vm->state != VM_RUNNING)
 		FAIL(-EINVAL, "VM '%s' is %s, not Running%s", name, vm_state_name(vm->state),
 		     vm->state == VM_PAUSED ? " (resume it first)" : "");
@@ -358,17 +389,21 @@ int vm_shutdown(const char *name, uint64_t timeout_ms, char *err, size_t errlen)
 	return 0;
 }
 
+int vm_shutdown(const char *name, uint64_t timeout_ms, char *err, size_t errlen)
+{
+	return with_vm(name, shutdown_op, &timeout_ms, err, errlen);
+}
+
 static int all_parked(void *ctx)
 {
 	struct vm *vm = ctx;
 	return vm->paused_vcpus == vm->running_vcpus || vm->stop_requested;
 }
 
-int vm_pause(const char *name, char *err, size_t errlen)
+static int pause_op(struct vm *vm, void *arg, char *err, size_t errlen)
 {
-	struct vm *vm = vm_find(name);
-	if (!vm)
-		FAIL(-ENOENT, "no VM named '%s'", name);
+	(void)arg;
+	const char *name = vm->config.name;
 	if (vm->state != VM_RUNNING)
 		FAIL(-EINVAL, "VM '%s' is %s, not Running", name, vm_state_name(vm->state));
 	vm->pause_requested = true;
@@ -381,11 +416,12 @@ int vm_pause(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-int vm_resume(const char *name, char *err, size_t errlen)
+int vm_pause(const char *name, char *err, size_t errlen) { return with_vm(name, pause_op, NULL, err, errlen); }
+
+static int resume_op(struct vm *vm, void *arg, char *err, size_t errlen)
 {
-	struct vm *vm = vm_find(name);
-	if (!vm)
-		FAIL(-ENOENT, "no VM named '%s'", name);
+	(void)arg;
+	const char *name = vm->config.name;
 	if (vm->state != VM_PAUSED)
 		FAIL(-EINVAL, "VM '%s' is %s, not Paused", name, vm_state_name(vm->state));
 	vm->pause_requested = false;
@@ -394,11 +430,12 @@ int vm_resume(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-int vm_debug_set_rflags(const char *name, uint64_t rflags, char *err, size_t errlen)
+int vm_resume(const char *name, char *err, size_t errlen) { return with_vm(name, resume_op, NULL, err, errlen); }
+
+static int set_rflags_op(struct vm *vm, void *arg, char *err, size_t errlen)
 {
-	struct vm *vm = vm_find(name);
-	if (!vm)
-		FAIL(-ENOENT, "no VM named '%s'", name);
+	uint64_t rflags = *(const uint64_t *)arg;
+	const char *name = vm->config.name;
 	/* Paused: every vCPU thread is parked, so none loads or stores the registers meanwhile. */
 	if (vm->state != VM_PAUSED)
 		FAIL(-EINVAL, "VM '%s' is %s, not Paused", name, vm_state_name(vm->state));
@@ -407,24 +444,51 @@ int vm_debug_set_rflags(const char *name, uint64_t rflags, char *err, size_t err
 	return 0;
 }
 
-int vm_delete(const char *name, char *err, size_t errlen)
+int vm_debug_set_rflags(const char *name, uint64_t rflags, char *err, size_t errlen)
 {
-	struct vm *vm = vm_find(name);
-	if (!vm)
+	return with_vm(name, set_rflags_op, &rflags, err, errlen);
+}
+
+/* Under the VM's lock, as vm start and a console attaching check the same: once deleted, neither can. */
+static int delete_op(struct vm *vm, void *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	const char *name = vm->config.name;
+	uint64_t flags = spin_lock(&vm->lock);
+	enum vm_state s = vm->state;
+	bool connected = vm->connections, gone = vm->deleted;
+	if (s == VM_OFF && !connected && !gone)
+		vm->deleted = true;
+	spin_unlock(&vm->lock, flags);
+	if (gone)
 		FAIL(-ENOENT, "no VM named '%s'", name);
-	if (vm->state != VM_OFF)
-		FAIL(-EBUSY, "VM '%s' is %s; turn it off first", name, vm_state_name(vm->state));
-	if (vm->connections)
+	if (s != VM_OFF)
+		FAIL(-EBUSY, "VM '%s' is %s; turn it off first", name, vm_state_name(s));
+	if (connected)
 		FAIL(-EBUSY, "VM '%s' has a console session connected", name);
-	uint64_t flags = spin_lock(&registry_lock);
+	flags = spin_lock(&registry_lock);
 	for (unsigned i = 0; i < VM_MAX; i++)
 		if (vms[i] == vm)
 			vms[i] = NULL;
 	spin_unlock(&registry_lock, flags);
 	log_printf("vm %s: deleted\n", name);
-	free(vm);
+	vm_put(vm); /* the registry's reference */
 	return 0;
 }
+
+int vm_delete(const char *name, char *err, size_t errlen) { return with_vm(name, delete_op, NULL, err, errlen); }
+
+bool vm_console_attach(struct vm *vm)
+{
+	uint64_t flags = spin_lock(&vm->lock);
+	bool ok = !vm->deleted;
+	if (ok)
+		__atomic_add_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
+	spin_unlock(&vm->lock, flags);
+	return ok;
+}
+
+void vm_console_detach(struct vm *vm) { __atomic_sub_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST); }
 
 void vm_console_write(struct vm *vm, const char *s, size_t n)
 {

@@ -57,6 +57,8 @@ struct vm {
 	volatile uint64_t console_head; /* bytes ever written */
 	struct wait_queue console_wait;
 	volatile unsigned connections;  /* `vm connect` sessions attached; a connected VM cannot be deleted */
+	unsigned refs;                  /* the registry's and every vm_find caller's (see vm_put) */
+	bool deleted;                   /* out of the registry; freed at the last vm_put */
 	uint64_t exits;                 /* VM exits since the last start */
 	volatile bool reset_requested;  /* the guest reset itself: start again after the stop */
 	uint8_t cmos[128];              /* the CMOS bytes kept across a guest's reset */
@@ -78,10 +80,16 @@ int vm_delete(const char *name, char *err, size_t errlen);
 /* Debug only (`debug rflags`): sets vCPU 0's RFLAGS, reserved bits included, in a Paused VM, so a test can
  * hand the backend a guest state the CPU refuses at the next entry after resume. */
 int vm_debug_set_rflags(const char *name, uint64_t rflags, char *err, size_t errlen);
-/* The VM with this name, or NULL. The pointer stays valid until vm_delete. */
+/* The VM with this name, or NULL. The caller holds a reference: the VM stays in memory (a vm delete meanwhile
+ * only takes it out of the registry) until the caller's vm_put. */
 struct vm *vm_find(const char *name);
-/* Calls fn for every VM, in creation order. */
+void vm_put(struct vm *vm);
+/* Calls fn for every VM, in creation order (each held for the call). */
 void vm_for_each(void (*fn)(struct vm *vm, void *ctx), void *ctx);
+/* A console session attaches (false: the VM was deleted meanwhile) and detaches; vm delete refuses a VM
+ * with one attached. */
+bool vm_console_attach(struct vm *vm);
+void vm_console_detach(struct vm *vm);
 const char *vm_state_name(enum vm_state s);
 /* Stops the VM from one of its own vCPUs (triple fault, power off, a guest Keel cannot run): the reason
  * goes to the log and into off_reason. */

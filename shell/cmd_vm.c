@@ -185,24 +185,31 @@ SHELL_COMMAND(cmd_vm_list) = {
 	.opt_flags = json_flag,
 };
 
-static struct vm *named_vm(struct shell_ctx *ctx, const struct shell_args *args, const char *verb)
+/* The NAME operand of a vm verb, or NULL after printing the usage. */
+static const char *vm_name_operand(struct shell_ctx *ctx, const struct shell_args *args, const char *verb)
 {
 	const char *name = shell_arg_operand(args, 0);
 	if (!name || shell_arg_operand_count(args) != 1) {
 		shell_printf(ctx, "error: usage: vm %s NAME\n", verb);
 		return NULL;
 	}
+	return name;
+}
+
+/* The VM the NAME operand names, held (vm_put when done), or NULL after saying why. */
+static struct vm *named_vm(struct shell_ctx *ctx, const struct shell_args *args, const char *verb)
+{
+	const char *name = vm_name_operand(ctx, args, verb);
+	if (!name)
+		return NULL;
 	struct vm *vm = vm_find(name);
 	if (!vm)
 		shell_printf(ctx, "error: no VM named '%s'\n", name);
 	return vm;
 }
 
-static int run_vm_show(struct shell_ctx *ctx, const struct shell_args *args)
+static int show_vm(struct shell_ctx *ctx, const struct shell_args *args, struct vm *vm)
 {
-	struct vm *vm = named_vm(ctx, args, "show");
-	if (!vm)
-		return -1;
 	const struct vm_config *c = &vm->config;
 	uint64_t exits = vm->exits;
 	if (shell_arg_flag(args, "json")) {
@@ -250,6 +257,16 @@ static int run_vm_show(struct shell_ctx *ctx, const struct shell_args *args)
 	return 0;
 }
 
+static int run_vm_show(struct shell_ctx *ctx, const struct shell_args *args)
+{
+	struct vm *vm = named_vm(ctx, args, "show");
+	if (!vm)
+		return -1;
+	int r = show_vm(ctx, args, vm);
+	vm_put(vm);
+	return r;
+}
+
 SHELL_COMMAND(cmd_vm_show) = {
 	.noun = "vm",
 	.verb = "show",
@@ -264,15 +281,15 @@ SHELL_COMMAND(cmd_vm_show) = {
 static int run_action(struct shell_ctx *ctx, const struct shell_args *args, const char *verb,
 		      int (*action)(const char *, char *, size_t), const char *done)
 {
-	struct vm *vm = named_vm(ctx, args, verb);
-	if (!vm)
+	const char *name = vm_name_operand(ctx, args, verb);
+	if (!name)
 		return -1;
 	char err[ERR_MAX];
-	if (action(vm->config.name, err, sizeof err)) {
+	if (action(name, err, sizeof err)) {
 		shell_printf(ctx, "error: %s\n", err);
 		return -1;
 	}
-	shell_printf(ctx, "VM '%s' %s\n", vm->config.name, done);
+	shell_printf(ctx, "VM '%s' %s\n", name, done);
 	return 0;
 }
 
@@ -336,20 +353,25 @@ static int pump_done(void *arg) { return ((struct console_pump *)arg)->done; }
 static int run_vm_connect(struct shell_ctx *ctx, const struct shell_args *args)
 {
 	struct shell_frontend *fe = ctx->priv;
-	struct vm *vm = named_vm(ctx, args, "connect");
-	if (!vm)
-		return -1;
 	if (!fe || !fe->read_byte) {
 		shell_printf(ctx, "error: vm connect needs an interactive session\n");
 		return -1;
 	}
-	__atomic_add_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
+	struct vm *vm = named_vm(ctx, args, "connect");
+	if (!vm)
+		return -1;
+	if (!vm_console_attach(vm)) {
+		shell_printf(ctx, "error: no VM named '%s'\n", vm->config.name);
+		vm_put(vm);
+		return -1;
+	}
 	/* The console's history comes first, so nothing the guest printed before is missed. */
 	struct console_pump pump = { .vm = vm, .ctx = ctx, .done_wait = WAIT_QUEUE_INIT };
 	shell_printf(ctx, "connected to '%s' (%s); Ctrl-] returns to the Keel shell\n", vm->config.name,
 		     vm_state_name(vm->state));
 	if (!thread_create("console", pump_main, &pump, -1)) {
-		__atomic_sub_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
+		vm_console_detach(vm);
+		vm_put(vm);
 		shell_printf(ctx, "error: out of host memory\n");
 		return -1;
 	}
@@ -364,8 +386,9 @@ static int run_vm_connect(struct shell_ctx *ctx, const struct shell_args *args)
 	pump.stop = true;
 	wait_wake_all(&vm->console_wait);
 	wait_until(&pump.done_wait, pump_done, &pump);
-	__atomic_sub_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
+	vm_console_detach(vm);
 	shell_printf(ctx, "\ndisconnected from '%s'\n", vm->config.name);
+	vm_put(vm);
 	return 0;
 }
 
@@ -396,25 +419,23 @@ static size_t last_lines_start(const char *text, size_t n, uint64_t lines)
 
 static int run_vm_console(struct shell_ctx *ctx, const struct shell_args *args)
 {
-	struct vm *vm = named_vm(ctx, args, "console");
-	if (!vm)
-		return -1;
 	uint64_t lines = CONSOLE_LINES_DEFAULT;
 	const char *t = shell_arg_value(args, "lines");
 	if (t && (!config_parse_number(t, strlen(t), &lines) || !lines || lines > CONSOLE_LINES_MAX)) {
 		shell_printf(ctx, "error: lines=%s: give a count from 1 to %u\n", t, CONSOLE_LINES_MAX);
 		return -1;
 	}
+	struct vm *vm = named_vm(ctx, args, "console");
+	if (!vm)
+		return -1;
 	char *history = malloc(VM_CONSOLE_SIZE);
+	uint64_t pos = 0;
+	size_t n = history ? vm_console_read(vm, &pos, history, VM_CONSOLE_SIZE) : 0;
+	vm_put(vm);
 	if (!history) {
 		shell_printf(ctx, "error: out of host memory\n");
 		return -1;
 	}
-	/* Counted as a connection while copying, as vm delete waits for those. */
-	__atomic_add_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
-	uint64_t pos = 0;
-	size_t n = vm_console_read(vm, &pos, history, VM_CONSOLE_SIZE);
-	__atomic_sub_fetch(&vm->connections, 1, __ATOMIC_SEQ_CST);
 	size_t start = last_lines_start(history, n, lines);
 	ctx->write(ctx->sink, history + start, n - start);
 	if (n && history[n - 1] != '\n')
@@ -437,8 +458,8 @@ SHELL_COMMAND(cmd_vm_console) = {
 
 static int run_vm_shutdown(struct shell_ctx *ctx, const struct shell_args *args)
 {
-	struct vm *vm = named_vm(ctx, args, "shutdown");
-	if (!vm)
+	const char *name = vm_name_operand(ctx, args, "shutdown");
+	if (!name)
 		return -1;
 	uint64_t seconds = SHUTDOWN_TIMEOUT_MS / 1000;
 	const char *t = shell_arg_value(args, "timeout");
@@ -447,11 +468,11 @@ static int run_vm_shutdown(struct shell_ctx *ctx, const struct shell_args *args)
 		return -1;
 	}
 	char err[ERR_MAX];
-	if (vm_shutdown(vm->config.name, seconds * 1000, err, sizeof err)) {
+	if (vm_shutdown(name, seconds * 1000, err, sizeof err)) {
 		shell_printf(ctx, "error: %s\n", err);
 		return -1;
 	}
-	shell_printf(ctx, "VM '%s' shut down\n", vm->config.name);
+	shell_printf(ctx, "VM '%s' shut down\n", name);
 	return 0;
 }
 
