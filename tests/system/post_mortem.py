@@ -68,7 +68,8 @@ def _registers(text):
 
 
 def live(monitor_path, kernel, cpus):
-    """Each CPU's RIP, halt state and the Keel functions on its stack, read from a running QEMU."""
+    """Each CPU's RIP, halt state, local APIC ISR and IRR and the Keel functions on its stack, read from a
+    running QEMU."""
     try:
         mon = Monitor(monitor_path)
     except OSError as e:
@@ -86,18 +87,23 @@ def live(monitor_path, kernel, cpus):
             if regs.get("RSP"):
                 dump = mon.command(f"x/{STACK_WORDS}gx 0x{regs['RSP']}")
                 words = re.findall(r"0x([0-9a-f]{16})\b", dump)
-            per_cpu.append((i, regs, [w for w in words if KERNEL_TEXT.match(w)]))
+            # A lost EOI leaves the vector in ISR and blocks every vector of its class and below.
+            apic = mon.command("info lapic")
+            isr_irr = ", ".join(" ".join(l.split()) for l in apic.splitlines() if l.startswith(("ISR", "IRR")))
+            per_cpu.append((i, regs, [w for w in words if KERNEL_TEXT.match(w)], isr_irr))
     except OSError as e:
         lines.append(f"(monitor: {e})")
         per_cpu = []
     finally:
         mon.close()
-    wanted = sorted({r.get("RIP", "") for _, r, _ in per_cpu} | {w for _, _, ws in per_cpu for w in ws} - {""})
+    wanted = sorted({r.get("RIP", "") for _, r, _, _ in per_cpu} | {w for _, _, ws, _ in per_cpu for w in ws}
+                    - {""})
     names = symbolize(kernel, wanted)
-    for i, regs, stack in per_cpu:
+    for i, regs, stack, isr_irr in per_cpu:
         rip = regs.get("RIP", "?")
         lines.append(f"CPU {i}: RIP {rip} {names.get(rip, '(not in Keel: a guest, or firmware)')}"
-                     f" RSP {regs.get('RSP', '?')} CR3 {regs.get('CR3', '?')} HLT {regs.get('HLT', '?')}")
+                     f" RSP {regs.get('RSP', '?')} CR3 {regs.get('CR3', '?')} HLT {regs.get('HLT', '?')};"
+                     f" local APIC {isr_irr}")
         seen = []
         for w in stack:
             if w in names and names[w] not in seen:
