@@ -224,7 +224,11 @@ struct pci_device *pci_find(uint16_t vendor, uint16_t device, unsigned index)
 
 void pci_enable(const struct pci_device *d)
 {
-	pci_write16(d, REG_COMMAND, pci_read16(d, REG_COMMAND) | COMMAND_IO | COMMAND_MEMORY | COMMAND_BUS_MASTER);
+	const uint16_t on = COMMAND_IO | COMMAND_MEMORY | COMMAND_BUS_MASTER;
+	uint16_t command = pci_read16(d, REG_COMMAND);
+	/* Written only when something changes: a change remaps the machine's memory (see kmain). */
+	if ((command & on) != on)
+		pci_write16(d, REG_COMMAND, command | on);
 }
 
 volatile void *pci_map_bar(const struct pci_device *d, unsigned n, uint64_t offset, uint64_t len)

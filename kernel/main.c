@@ -111,6 +111,10 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info_phys)
 	bsp->online = true;
 
 	lapic_timer_start(SCHED_TICK_HZ);
+	/* Before the other CPUs run: sizing BARs turns each device's decoding off and on, and every such change
+	 * rebuilds the emulated machine's memory map, which QEMU's TCG races with the CPUs that are running
+	 * (their device accesses, EOIs included, can go astray: docs/EMULATOR_FAULTS.md). */
+	pci_init();
 	smp_start();
 	log_printf("cpu: %u CPUs online\n", cpus_online);
 	log_printf("memory: %llu MiB usable, %llu MiB free\n", (unsigned long long)(phys_total_bytes() >> 20),
@@ -119,7 +123,6 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info_phys)
 
 	settings_load(&boot_info);
 	report_virtualization();
-	pci_init();
 	net_init();
 	uart_enable_rx();
 	if (!thread_create("shell", init_then_shell, (void *)(uintptr_t)entry_tsc, 0))
